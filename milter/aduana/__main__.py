@@ -1,0 +1,5 @@
+import sys
+
+from aduana.cli import main
+
+sys.exit(main())

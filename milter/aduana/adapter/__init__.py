@@ -1,0 +1,1 @@
+"""The pymilter adapter and aduana's single error boundary."""

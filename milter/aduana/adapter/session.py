@@ -1,0 +1,209 @@
+"""The pymilter adapter: one session object per SMTP connection.
+
+It collects facts callback by callback, asks the pure engine for a verdict and
+turns the verdict into milter actions. It is also aduana's single error
+boundary: an unexpected exception in any callback is logged once, counted, and
+answered with the configured default (451 4.7.1 unless configured otherwise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
+
+import Milter
+
+from aduana.addresses import parse_address
+from aduana.config.templates import ascii_fold
+from aduana.facts import Envelope, Identity, TransactionFacts
+from aduana.observability.audit import record_decision
+from aduana.observability.metrics import Metrics
+from aduana.policy.engine import decide
+from aduana.runtime import Runtime
+from aduana.transaction import TransactionBuilder, declared_size
+from aduana.verdict import Action, SmtpReply, Verdict
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CONTINUE: int = Milter.CONTINUE
+ACCEPT: int = Milter.ACCEPT
+REJECT: int = Milter.REJECT
+TEMPFAIL: int = Milter.TEMPFAIL
+DISCARD: int = Milter.DISCARD
+noreply = cast(Callable[[F], F], Milter.noreply)
+
+_MILTER_RESULT: dict[Action, int] = {
+    Action.ACCEPT: CONTINUE,
+    Action.REJECT: REJECT,
+    Action.TEMPFAIL: TEMPFAIL,
+    Action.DISCARD: DISCARD,
+    Action.QUARANTINE: ACCEPT,
+}
+
+
+@dataclass(frozen=True)
+class SessionServices:
+    """What every session needs, injected by the composition root."""
+
+    runtime: Callable[[], Runtime]
+    metrics: Metrics
+    logger: Any
+    clock: Callable[[], float]
+
+
+class MilterSession(Milter.Base):  # type: ignore[misc]
+    """Callbacks for one MTA connection; transactions are decided one at a time."""
+
+    def __init__(self, services: SessionServices) -> None:
+        self._services = services
+        self._runtime = services.runtime()
+        self._client: str | None = None
+        self._connected = False
+        self._transaction: TransactionBuilder | None = None
+        self._failed_stage: str | None = None
+        self._busy_seconds = 0.0
+        self._step_started = 0.0
+
+    # --- the error boundary --------------------------------------------------
+
+    def _guarded(self, stage: str, step: Callable[[], int], *, can_reply: bool = True) -> int:
+        self._step_started = self._services.clock()
+        try:
+            if self._failed_stage is not None:
+                result = self._internal_error() if can_reply else CONTINUE
+            else:
+                result = step()
+        except Exception:
+            self._services.logger.exception("internal_error", stage=stage, client=self._client)
+            self._services.metrics.internal_errors.labels(stage=stage).inc()
+            self._failed_stage = stage
+            # A callback the MTA does not wait for fails at the next reply.
+            result = self._internal_error() if can_reply else CONTINUE
+        self._busy_seconds += self._services.clock() - self._step_started
+        return result
+
+    def _internal_error(self) -> int:
+        self._new_transaction(None)
+        policy = self._runtime.settings.daemon.on_internal_error
+        if policy.action is Action.ACCEPT:
+            return ACCEPT
+        settings = self._runtime.settings
+        text = settings.templates.render(settings.daemon.language, "internal_error")
+        reply = SmtpReply(policy.code, policy.status, ascii_fold(text))
+        self.setreply(str(reply.code), reply.status, reply.text)
+        return TEMPFAIL if policy.action is Action.TEMPFAIL else REJECT
+
+    # --- milter callbacks ----------------------------------------------------
+
+    @noreply
+    def connect(self, hostname: str, family: int, hostaddr: Any) -> int:
+        return self._guarded("connect", lambda: self._on_connect(hostaddr), can_reply=False)
+
+    def envfrom(self, sender: str, *params: str) -> int:
+        return self._guarded("mail_from", lambda: self._on_mail_from(sender, params))
+
+    @noreply
+    def envrcpt(self, recipient: str, *params: str) -> int:
+        return self._guarded("rcpt_to", lambda: self._on_rcpt(recipient), can_reply=False)
+
+    def data(self) -> int:
+        return CONTINUE
+
+    @noreply
+    def header(self, name: str, value: str) -> int:
+        return self._guarded("header", lambda: self._on_header(name, value), can_reply=False)
+
+    @noreply
+    def eoh(self) -> int:
+        return CONTINUE
+
+    @noreply
+    def body(self, chunk: bytes) -> int:
+        return self._guarded("body", lambda: self._on_body(chunk), can_reply=False)
+
+    def eom(self) -> int:
+        return self._guarded("end_of_message", self._on_end_of_message)
+
+    def abort(self) -> int:
+        self._new_transaction(None)
+        return CONTINUE
+
+    def close(self) -> int:
+        if self._connected:
+            self._services.metrics.connections_open.dec()
+            self._connected = False
+        return CONTINUE
+
+    # --- what each step does -------------------------------------------------
+
+    def _on_connect(self, hostaddr: Any) -> int:
+        self._connected = True
+        self._services.metrics.connections_open.inc()
+        self._client = hostaddr[0] if isinstance(hostaddr, tuple) else str(hostaddr)
+        return CONTINUE
+
+    def _on_mail_from(self, sender_argument: str, params: tuple[str, ...]) -> int:
+        login = self.getsymval("{auth_authen}") or None
+        envelope = Envelope(
+            sender=parse_address(sender_argument),
+            login=login,
+            declared_size=declared_size(params),
+            client_address=self._client,
+        )
+        directory = self._runtime.directory
+        identity = Identity(
+            sender_account=directory.by_address(envelope.sender) if envelope.sender else None,
+            login_account=directory.by_login(login) if login else None,
+        )
+        self._new_transaction(TransactionBuilder(envelope, identity))
+        facts = TransactionFacts(envelope, identity)
+        verdict = decide(self._runtime.settings, facts)
+        # Quarantine can only be applied at end of message; it is decided again there.
+        if verdict.action in (Action.REJECT, Action.TEMPFAIL, Action.DISCARD):
+            return self._apply(facts, verdict)
+        return CONTINUE
+
+    def _on_rcpt(self, recipient: str) -> int:
+        self._current().add_recipient(recipient)
+        return CONTINUE
+
+    def _on_header(self, name: str, value: str) -> int:
+        self._current().add_header(name, value)
+        return CONTINUE
+
+    def _on_body(self, chunk: bytes) -> int:
+        self._current().add_body(chunk)
+        return CONTINUE
+
+    def _on_end_of_message(self) -> int:
+        facts = self._current().message_facts(queue_id=self.getsymval("i"))
+        assert facts.content is not None
+        self._services.metrics.message_size_bytes.observe(facts.content.size)
+        return self._apply(facts, decide(self._runtime.settings, facts))
+
+    def _current(self) -> TransactionBuilder:
+        if self._transaction is None:
+            raise RuntimeError("message callback outside a transaction")
+        return self._transaction
+
+    def _new_transaction(self, transaction: TransactionBuilder | None) -> None:
+        self._transaction = transaction
+        self._failed_stage = None
+        self._busy_seconds = 0.0
+
+    def _apply(self, facts: TransactionFacts, verdict: Verdict) -> int:
+        busy = self._busy_seconds + self._services.clock() - self._step_started
+        record_decision(self._services.logger, self._services.metrics, facts, verdict, busy)
+        if verdict.reply is not None:
+            self.setreply(str(verdict.reply.code), verdict.reply.status, verdict.reply.text)
+        if verdict.action is Action.QUARANTINE:
+            decisive = verdict.decisive
+            self.quarantine(f"{decisive.clause}: {decisive.rule}" if decisive else "aduana")
+        self._new_transaction(None)
+        return _MILTER_RESULT[verdict.action]
+
+
+def install_session_factory(services: SessionServices) -> None:
+    """The one place that tells pymilter how to create a session per connection."""
+    Milter.factory = lambda: MilterSession(services)

@@ -1,0 +1,14 @@
+"""Small helpers for e-mail addresses as they appear in SMTP and headers."""
+
+from __future__ import annotations
+
+
+def domain_of(address: str) -> str:
+    """The domain part of an address, lower-cased ('' when there is none)."""
+    _, at, domain = address.rpartition("@")
+    return domain.lower() if at else ""
+
+
+def parse_address(argument: str) -> str:
+    """The address inside an SMTP path argument like ``<user@example.org>``."""
+    return argument.strip().removeprefix("<").removesuffix(">").strip()

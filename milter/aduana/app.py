@@ -1,0 +1,125 @@
+"""The composition root: build the runtime, serve the milter and /metrics, reload on SIGHUP."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import Milter
+import structlog
+from prometheus_client import CollectorRegistry, start_http_server
+
+from aduana.adapter.session import SessionServices, install_session_factory
+from aduana.config.errors import ConfigError
+from aduana.observability.logging import configure_logging
+from aduana.observability.metrics import Metrics
+from aduana.runtime import Runtime, RuntimeHolder, build_runtime
+
+_POLL_SECONDS = 0.5
+
+
+@dataclass
+class Daemon:
+    """A running aduana: the runtime in force, its metrics and its signals."""
+
+    config_file: Path
+    holder: RuntimeHolder
+    metrics: Metrics
+    logger: Any
+    stop_requested: threading.Event = field(default_factory=threading.Event)
+    reload_requested: threading.Event = field(default_factory=threading.Event)
+    milter_error: list[BaseException] = field(default_factory=list)
+
+    def reload(self) -> bool:
+        """Build a whole new runtime; on any problem keep the old one and say why."""
+        now = time.time()
+        try:
+            runtime = build_runtime(self.config_file)
+        except ConfigError as error:
+            self.metrics.config_reloads.labels(result="failure").inc()
+            self.metrics.config_last_reload.labels(result="failure").set(now)
+            self.logger.error("config_reload_failed", problems=[str(p) for p in error.problems])
+            return False
+        _warn_about_restart_only_changes(self.logger, self.holder.current, runtime)
+        self.holder.swap(runtime)
+        self.metrics.config_reloads.labels(result="success").inc()
+        self.metrics.config_last_reload.labels(result="success").set(now)
+        self.logger.info("config_reloaded", **_summary(runtime))
+        return True
+
+    def serve_milter(self) -> None:
+        milter_settings = self.holder.current.settings.daemon.milter
+        try:
+            Milter.runmilter(
+                milter_settings.name, milter_settings.socket, milter_settings.timeout_seconds
+            )
+        except Milter.milter.error as error:
+            self.milter_error.append(error)
+        finally:
+            self.stop_requested.set()
+
+
+def _summary(runtime: Runtime) -> dict[str, Any]:
+    settings = runtime.settings
+    return {
+        "config": str(settings.config_file),
+        "organisations": [o.id for o in settings.organisations],
+        "monitor_only": settings.daemon.monitor_only,
+    }
+
+
+def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
+    before, after = old.settings.daemon, new.settings.daemon
+    for name in ("milter", "metrics", "logging"):
+        if getattr(before, name) != getattr(after, name):
+            logger.warning("config_change_needs_restart", section=name)
+
+
+def run(config_file: Path) -> int:
+    """Run the daemon until SIGTERM or SIGINT; returns the process exit status."""
+    runtime = build_runtime(config_file)
+    settings = runtime.settings.daemon
+    configure_logging(settings.logging.level)
+    logger = structlog.get_logger("aduana")
+    metrics = Metrics.create(CollectorRegistry())
+    daemon = Daemon(config_file, RuntimeHolder(runtime), metrics, logger)
+    install_session_factory(
+        SessionServices(lambda: daemon.holder.current, metrics, logger, time.monotonic)
+    )
+    if settings.metrics.enabled:
+        start_http_server(settings.metrics.port, settings.metrics.host, registry=metrics.registry)
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        if signum == signal.SIGHUP:
+            daemon.reload_requested.set()
+        else:
+            daemon.stop_requested.set()
+
+    for signum in (signal.SIGHUP, signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, on_signal)
+    # libmilter blocks these signals in the threads it starts and waits for them in
+    # its own thread; running it off the main thread leaves them to Python's handlers.
+    milter_thread = threading.Thread(target=daemon.serve_milter, name="milter", daemon=True)
+    milter_thread.start()
+    logger.info(
+        "started",
+        socket=settings.milter.socket,
+        metrics=settings.metrics.listen if settings.metrics.enabled else None,
+        **_summary(runtime),
+    )
+    while not daemon.stop_requested.wait(_POLL_SECONDS):
+        if daemon.reload_requested.is_set():
+            daemon.reload_requested.clear()
+            daemon.reload()
+    Milter.milter.stop()
+    milter_thread.join(timeout=10)
+    if daemon.milter_error:
+        logger.error("milter_failed", error=str(daemon.milter_error[0]))
+        return 1
+    logger.info("stopped")
+    return 0

@@ -1,0 +1,166 @@
+"""The shape of aduana's YAML files, validated by pydantic into immutable settings."""
+
+from __future__ import annotations
+
+import re
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator
+
+from aduana.verdict import Action
+
+_SOCKET = re.compile(
+    r"^(inet:\d{1,5}(@[\w.\-]+)?|inet6:\d{1,5}(@[\w:.\-\[\]]+)?|(unix|local):/.+)$"
+)
+_LISTEN = re.compile(r"^(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
+
+Clause = Annotated[str, Field(min_length=1, description="The policy clause, e.g. 'SRE 7.a'")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Mode(StrEnum):
+    """Enforce a rule, or only decide, log and count what it would do."""
+
+    ENFORCE = "enforce"
+    MONITOR = "monitor"
+
+
+RefusalAction = Literal[Action.REJECT, Action.TEMPFAIL, Action.DISCARD, Action.QUARANTINE]
+
+
+class RuleSettings(Strict):
+    """A rule that refuses something, naming the policy clause it enforces."""
+
+    clause: Clause
+    mode: Mode = Mode.ENFORCE
+    action: RefusalAction = Action.REJECT
+
+
+class SizeCap(Strict):
+    """A size limit for every rank up to and including ``up_to_rank``."""
+
+    up_to_rank: str | None = None
+    max_size: ByteSize
+    clause: Clause
+
+
+class SizeRule(Strict):
+    """Per-rank message size caps, lowest ranks first; the last cap covers the rest."""
+
+    mode: Mode = Mode.ENFORCE
+    caps: tuple[SizeCap, ...] = Field(min_length=1)
+
+
+class IdentityRules(Strict):
+    """Who may send: existing, active, personal institutional accounts."""
+
+    unknown_account: RuleSettings | None = None
+    inactive_account: RuleSettings | None = None
+    login_mismatch: RuleSettings | None = None
+    header_from_mismatch: RuleSettings | None = None
+
+
+class Rules(Strict):
+    identity: IdentityRules = IdentityRules()
+    size: SizeRule | None = None
+
+
+class Organisation(Strict):
+    """One institution: its domains, language, rank ladder and rules."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
+    name: str = Field(min_length=1)
+    domains: tuple[str, ...] = Field(min_length=1)
+    language: Literal["es", "en"] = "es"
+    ranks: tuple[str, ...] = Field(min_length=1, description="Rank ladder, lowest first")
+    rules: Rules = Rules()
+
+    @field_validator("domains")
+    @classmethod
+    def _lower_domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower() for d in domains)
+
+    def rank_index(self, rank: str) -> int | None:
+        try:
+            return self.ranks.index(rank)
+        except ValueError:
+            return None
+
+
+class PolicyFile(Strict):
+    """A file with the policies of one or more organisations."""
+
+    organisations: tuple[Organisation, ...] = Field(min_length=1)
+
+
+class MilterSettings(Strict):
+    socket: str = "inet:10025@127.0.0.1"
+    name: str = "aduana"
+    timeout_seconds: int = Field(default=600, ge=1)
+
+    @field_validator("socket")
+    @classmethod
+    def _socket_spec(cls, socket: str) -> str:
+        if not _SOCKET.match(socket):
+            raise ValueError("must look like inet:PORT@HOST, inet6:PORT@HOST or unix:/PATH")
+        return socket
+
+
+class MetricsSettings(Strict):
+    enabled: bool = True
+    listen: str = "127.0.0.1:9925"
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, listen: str) -> str:
+        if not _LISTEN.match(listen):
+            raise ValueError("must be HOST:PORT")
+        return listen
+
+    @property
+    def host(self) -> str:
+        match = _LISTEN.match(self.listen)
+        assert match is not None
+        return match.group("host").strip("[]")
+
+    @property
+    def port(self) -> int:
+        match = _LISTEN.match(self.listen)
+        assert match is not None
+        return int(match.group("port"))
+
+
+class LoggingSettings(Strict):
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class InternalErrorSettings(Strict):
+    """What the MTA is told when aduana itself fails on a transaction."""
+
+    action: Literal[Action.TEMPFAIL, Action.REJECT, Action.ACCEPT] = Action.TEMPFAIL
+    code: int = Field(default=451, ge=400, le=599)
+    status: str = "4.7.1"
+
+
+class DirectorySettings(Strict):
+    backend: Literal["file"] = "file"
+    path: Path
+
+
+class DaemonFile(Strict):
+    """The main configuration file: daemon settings and the policy files to load."""
+
+    milter: MilterSettings = MilterSettings()
+    metrics: MetricsSettings = MetricsSettings()
+    logging: LoggingSettings = LoggingSettings()
+    on_internal_error: InternalErrorSettings = InternalErrorSettings()
+    monitor_only: bool = False
+    language: Literal["es", "en"] = "es"
+    templates: Path | None = None
+    directory: DirectorySettings
+    policies: tuple[Path, ...] = Field(min_length=1)

@@ -1,0 +1,103 @@
+"""Reply and notice texts, kept in YAML templates per language, never in code.
+
+Templates use ``$name`` placeholders (string.Template), so an admin-edited
+template can only insert the values listed here, nothing else.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from string import Template
+from types import MappingProxyType
+
+from aduana.config.errors import ConfigError, Problem
+from aduana.config.yamlfile import read_yaml
+
+LANGUAGES = ("es", "en")
+
+PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
+    {
+        "reply": frozenset({"clause", "detail"}),
+        "unknown_account": frozenset({"sender"}),
+        "inactive_account": frozenset({"sender", "status"}),
+        "status_suspended": frozenset(),
+        "status_cancelled": frozenset(),
+        "login_mismatch": frozenset({"login", "sender"}),
+        "header_from_mismatch": frozenset({"login", "address"}),
+        "message_size": frozenset({"size", "limit", "rank"}),
+        "declared_size": frozenset({"size", "limit", "rank"}),
+        "internal_error": frozenset(),
+    }
+)
+
+
+def ascii_fold(text: str) -> str:
+    """SMTP reply text must be ASCII: drop accents, replace anything else."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    folded = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return folded.encode("ascii", "replace").decode("ascii").replace("%", "%%")
+
+
+@dataclass(frozen=True)
+class ReplyTemplates:
+    """Validated templates for every language aduana speaks."""
+
+    by_language: Mapping[str, Mapping[str, Template]]
+
+    def render(self, language: str, key: str, **values: str) -> str:
+        return self.by_language[language][key].substitute(values)
+
+
+def load_templates(override_dir: Path | None = None) -> ReplyTemplates:
+    """Load the packaged templates, with an admin's files laid over them."""
+    problems: list[Problem] = []
+    by_language: dict[str, Mapping[str, Template]] = {}
+    packaged = resources.files("aduana") / "templates"
+    for language in LANGUAGES:
+        with resources.as_file(packaged / f"{language}.yaml") as file:
+            texts = _read_texts(file, problems)
+        if override_dir is not None and (override_dir / f"{language}.yaml").exists():
+            texts.update(_read_texts(override_dir / f"{language}.yaml", problems))
+        by_language[language] = MappingProxyType(_compile(texts, problems))
+    if problems:
+        raise ConfigError(problems)
+    return ReplyTemplates(MappingProxyType(by_language))
+
+
+def _read_texts(file: Path, problems: list[Problem]) -> dict[str, tuple[Path, str]]:
+    document = read_yaml(file)
+    if not isinstance(document.data, dict):
+        problems.append(document.problem((), "must be a mapping of template names to texts"))
+        return {}
+    texts: dict[str, tuple[Path, str]] = {}
+    for key, text in document.data.items():
+        if key not in PLACEHOLDERS:
+            problems.append(document.problem((str(key),), "unknown template name"))
+        elif not isinstance(text, str):
+            problems.append(document.problem((key,), "must be a text"))
+        else:
+            texts[key] = (file, text)
+    return texts
+
+
+def _compile(texts: Mapping[str, tuple[Path, str]], problems: list[Problem]) -> dict[str, Template]:
+    compiled: dict[str, Template] = {}
+    for key, allowed in PLACEHOLDERS.items():
+        if key not in texts:
+            problems.append(Problem(Path("templates"), (key,), "template missing"))
+            continue
+        file, text = texts[key]
+        template = Template(text)
+        unknown = set(template.get_identifiers()) - allowed
+        if not template.is_valid() or unknown:
+            names = ", ".join(sorted(allowed)) or "none"
+            problems.append(
+                Problem(file, (key,), f"bad placeholder {sorted(unknown)}; allowed: {names}")
+            )
+            continue
+        compiled[key] = template
+    return compiled

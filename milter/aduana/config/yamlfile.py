@@ -1,0 +1,67 @@
+"""Reading YAML files while remembering where each value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from aduana.config.errors import ConfigError, PathPart, Problem
+
+
+@dataclass(frozen=True)
+class YamlDocument:
+    """The parsed data of one YAML file, plus its node tree for line numbers."""
+
+    file: Path
+    data: Any
+    root: yaml.Node | None
+
+    def line_of(self, path: tuple[PathPart, ...]) -> int | None:
+        """The 1-based line of the deepest node found along ``path``."""
+        node = self.root
+        line = node.start_mark.line + 1 if node is not None else None
+        for part in path:
+            child = _child(node, part)
+            if child is None:
+                break
+            node = child
+            line = node.start_mark.line + 1
+        return line
+
+    def problem(self, path: tuple[PathPart, ...], message: str) -> Problem:
+        return Problem(self.file, path, message, self.line_of(path))
+
+
+def _child(node: yaml.Node | None, part: PathPart) -> yaml.Node | None:
+    if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == part:
+                found: yaml.Node = value
+                return found
+    if (
+        isinstance(node, yaml.SequenceNode)
+        and isinstance(part, int)
+        and 0 <= part < len(node.value)
+    ):
+        child: yaml.Node = node.value[part]
+        return child
+    return None
+
+
+def read_yaml(file: Path) -> YamlDocument:
+    """Parse one YAML file; unreadable or malformed files raise ConfigError."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError([Problem(file, (), f"cannot read file: {error}")]) from error
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ConfigError([Problem(file, (), f"invalid YAML: {error}", line)]) from error
+    return YamlDocument(file, data, root)

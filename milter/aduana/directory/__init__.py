@@ -1,0 +1,1 @@
+"""The directory: who is behind an address or a login."""

@@ -1,0 +1,47 @@
+"""Institutional accounts and the directory protocol every backend implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    CANCELLED = "cancelled"
+
+
+@dataclass(frozen=True)
+class Account:
+    """One personal institutional mailbox and who holds it."""
+
+    address: str
+    name: str
+    rank: str
+    unit: str
+    organisation: str
+    status: AccountStatus = AccountStatus.ACTIVE
+    login: str | None = None
+    aliases: tuple[str, ...] = ()
+
+    def owns(self, address: str) -> bool:
+        """Whether mail may say it comes from ``address`` on this account's behalf."""
+        wanted = address.casefold()
+        return wanted == self.address.casefold() or any(
+            wanted == alias.casefold() for alias in self.aliases
+        )
+
+    @property
+    def login_name(self) -> str:
+        """The SMTP AUTH login; the address unless the directory says otherwise."""
+        return self.login or self.address
+
+
+class Directory(Protocol):
+    """Answers who is behind an address or a login."""
+
+    def by_address(self, address: str) -> Account | None: ...
+
+    def by_login(self, login: str) -> Account | None: ...

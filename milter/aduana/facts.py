@@ -1,0 +1,51 @@
+"""Frozen facts about one SMTP transaction, gathered by the adapter.
+
+Nothing downstream of these types touches raw protocol data.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from aduana.directory.account import Account
+
+
+@dataclass(frozen=True)
+class Envelope:
+    """What the SMTP client said before DATA."""
+
+    sender: str
+    login: str | None = None
+    declared_size: int | None = None
+    recipients: tuple[str, ...] = ()
+    client_address: str | None = None
+
+    @property
+    def null_sender(self) -> bool:
+        return self.sender == ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the directory says is behind the sender address and the login."""
+
+    sender_account: Account | None = None
+    login_account: Account | None = None
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    """What the message itself showed at end of data."""
+
+    size: int
+    header_from: tuple[str, ...] = ()
+    queue_id: str | None = None
+
+
+@dataclass(frozen=True)
+class TransactionFacts:
+    """Everything the policy engine may look at for one transaction."""
+
+    envelope: Envelope
+    identity: Identity = field(default_factory=Identity)
+    content: MessageContent | None = None

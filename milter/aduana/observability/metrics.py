@@ -1,0 +1,80 @@
+"""Prometheus metrics, registered on an injected CollectorRegistry.
+
+Labels never carry e-mail addresses: only actions, rule ids, clauses,
+organisation ids and ranks, all bounded by the configuration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_SECONDS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+_BYTES = (4096, 16384, 65536, 262144, 1048576, 5242880, 10485760, 26214400, 52428800)
+
+
+@dataclass(frozen=True)
+class Metrics:
+    registry: CollectorRegistry
+    transactions: Counter
+    rule_hits: Counter
+    processing_seconds: Histogram
+    message_size_bytes: Histogram
+    internal_errors: Counter
+    config_reloads: Counter
+    config_last_reload: Gauge
+    connections_open: Gauge
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> Metrics:
+        return cls(
+            registry=registry,
+            transactions=Counter(
+                "aduana_transactions",
+                "Decided SMTP transactions by action",
+                ["action"],
+                registry=registry,
+            ),
+            rule_hits=Counter(
+                "aduana_rule_hits",
+                "Rule hits by rule, clause, organisation and rank",
+                ["rule", "clause", "organisation", "rank", "enforced"],
+                registry=registry,
+            ),
+            processing_seconds=Histogram(
+                "aduana_processing_seconds",
+                "Time aduana spent on one transaction",
+                buckets=_SECONDS,
+                registry=registry,
+            ),
+            message_size_bytes=Histogram(
+                "aduana_message_size_bytes",
+                "Size of messages that reached end of data",
+                buckets=_BYTES,
+                registry=registry,
+            ),
+            internal_errors=Counter(
+                "aduana_internal_errors",
+                "Unexpected errors, answered with the configured default",
+                ["stage"],
+                registry=registry,
+            ),
+            config_reloads=Counter(
+                "aduana_config_reloads",
+                "Configuration reloads by result",
+                ["result"],
+                registry=registry,
+            ),
+            config_last_reload=Gauge(
+                "aduana_config_last_reload_timestamp_seconds",
+                "Unix time of the last configuration reload attempt, by result",
+                ["result"],
+                registry=registry,
+            ),
+            connections_open=Gauge(
+                "aduana_milter_connections_open",
+                "Milter connections currently open",
+                registry=registry,
+            ),
+        )

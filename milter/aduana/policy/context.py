@@ -1,0 +1,64 @@
+"""What every rule family sees, and the one way rules turn a finding into a Reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aduana.config.loader import Settings
+from aduana.config.schema import Mode, Organisation
+from aduana.config.templates import ascii_fold
+from aduana.facts import TransactionFacts
+from aduana.verdict import Action, Reason, SmtpReply
+
+_REPLY_LIMIT = 400
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """One transaction as seen by the rules, with the settings in force."""
+
+    settings: Settings
+    facts: TransactionFacts
+
+    @property
+    def sender_organisation(self) -> Organisation | None:
+        return self.settings.organisation_of(self.facts.envelope.sender)
+
+    @property
+    def at_end_of_message(self) -> bool:
+        return self.facts.content is not None
+
+    def language_of(self, organisation: Organisation | None) -> str:
+        return organisation.language if organisation else self.settings.daemon.language
+
+    def reason(
+        self,
+        *,
+        rule: str,
+        clause: str,
+        mode: Mode,
+        organisation: Organisation,
+        action: Action,
+        refusal: tuple[int, str],
+        template: str,
+        **values: str,
+    ) -> Reason:
+        """Build a Reason whose detail and SMTP reply come from the templates."""
+        language = self.language_of(organisation)
+        templates = self.settings.templates
+        detail = templates.render(language, template, **values)
+        enforced = mode is Mode.ENFORCE and not self.settings.daemon.monitor_only
+        reply = None
+        if action in (Action.REJECT, Action.TEMPFAIL):
+            code, status = refusal if action is Action.REJECT else (451, "4.7.1")
+            text = ascii_fold(templates.render(language, "reply", clause=clause, detail=detail))
+            reply = SmtpReply(code, status, text[:_REPLY_LIMIT])
+        return Reason(
+            rule=rule,
+            clause=clause,
+            detail=detail,
+            action=action,
+            enforced=enforced,
+            reply=reply,
+            organisation=organisation.id,
+        )

@@ -1,0 +1,27 @@
+"""The policy engine: a pure function from facts to a Verdict.
+
+It does no I/O, reads no clock and loads no file; the adapter gathers the
+facts (including directory answers) and applies the verdict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from aduana.config.loader import Settings
+from aduana.facts import TransactionFacts
+from aduana.policy.context import RuleContext
+from aduana.policy.identity import identity_reasons
+from aduana.policy.size import size_reasons
+from aduana.verdict import Reason, Verdict
+
+RuleFamily = Callable[[RuleContext], Iterable[Reason]]
+
+RULE_FAMILIES: tuple[RuleFamily, ...] = (identity_reasons, size_reasons)
+
+
+def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
+    """Decide a transaction: at MAIL FROM when ``facts.content`` is None, else at end of data."""
+    context = RuleContext(settings, facts)
+    reasons = tuple(reason for family in RULE_FAMILIES for reason in family(context))
+    return Verdict.from_reasons(reasons)

@@ -1,0 +1,67 @@
+"""Per-rank message size caps (SRE 7).
+
+A declared ESMTP SIZE= over the cap is refused at MAIL FROM, before any data
+is sent; otherwise the real size is checked at end of message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aduana.config.schema import Organisation, SizeCap
+from aduana.policy.context import RuleContext
+from aduana.verdict import Action, Reason
+
+_TOO_BIG = (552, "5.3.4")
+_MEBIBYTE = 1024 * 1024
+
+
+def human_size(size: int) -> str:
+    """Sizes as mail clients show them: MB of 1,048,576 bytes."""
+    if size < _MEBIBYTE:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / _MEBIBYTE:.1f} MB"
+
+
+def cap_for(org: Organisation, rank: str | None) -> SizeCap | None:
+    """The cap for a rank; an unknown rank gets the lowest rank's cap."""
+    if org.rules.size is None:
+        return None
+    index = org.rank_index(rank) if rank is not None else None
+    index = 0 if index is None else index
+    for cap in org.rules.size.caps:
+        if cap.up_to_rank is None or index <= (org.rank_index(cap.up_to_rank) or 0):
+            return cap
+    return org.rules.size.caps[-1]
+
+
+def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
+    org = ctx.sender_organisation
+    if org is None or org.rules.size is None:
+        return
+    account = ctx.facts.identity.sender_account
+    rank = account.rank if account is not None else org.ranks[0]
+    cap = cap_for(org, rank)
+    if cap is None:
+        return
+    content = ctx.facts.content
+    if content is not None:
+        size, template = content.size, "message_size"
+    elif ctx.facts.envelope.declared_size is not None:
+        size, template = ctx.facts.envelope.declared_size, "declared_size"
+    else:
+        return
+    if size <= cap.max_size:
+        return
+    yield ctx.reason(
+        rule="size.cap",
+        clause=cap.clause,
+        mode=org.rules.size.mode,
+        organisation=org,
+        action=Action.REJECT,
+        refusal=_TOO_BIG,
+        template=template,
+        size=human_size(size),
+        limit=human_size(int(cap.max_size)),
+        rank=rank,
+    )
