@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -50,23 +50,35 @@ def validate(document: YamlDocument, model: type[Model]) -> Model:
     try:
         return model.model_validate(document.data)
     except ValidationError as error:
+        errors = error.errors(include_url=False)
+        locations = [tuple(e["loc"]) for e in errors]
         problems = [
-            document.problem(tuple(e["loc"]), e["msg"]) for e in error.errors(include_url=False)
+            document.problem(tuple(e["loc"]), e["msg"])
+            for e in errors
+            # pydantic also reports a container as too short when its items failed.
+            if not (e["type"] == "too_short" and _has_deeper(tuple(e["loc"]), locations))
         ]
         raise ConfigError(problems) from None
+
+
+def _has_deeper(location: tuple[object, ...], locations: Sequence[tuple[object, ...]]) -> bool:
+    return any(
+        len(other) > len(location) and other[: len(location)] == location for other in locations
+    )
 
 
 def load_settings(config_file: Path) -> Settings:
     """Read the main file, every policy file it names and the reply templates."""
     config_file = config_file.resolve()
-    daemon = validate(read_yaml(config_file), DaemonFile)
+    main_document = read_yaml(config_file)
+    daemon = validate(main_document, DaemonFile)
     problems: list[Problem] = []
     organisations: list[Organisation] = []
     for index, relative in enumerate(daemon.policies):
         policy_path = config_file.parent / relative
         if not policy_path.is_file():
             problems.append(
-                Problem(config_file, ("policies", index), f"no such file: {policy_path}")
+                main_document.problem(("policies", index), f"no such file: {policy_path}")
             )
             continue
         document = read_yaml(policy_path)
@@ -79,10 +91,12 @@ def load_settings(config_file: Path) -> Settings:
         organisations.extend(policy.organisations)
     directory = config_file.parent / daemon.directory.path
     if not directory.is_file():
-        problems.append(Problem(config_file, ("directory", "path"), f"no such file: {directory}"))
+        problems.append(main_document.problem(("directory", "path"), f"no such file: {directory}"))
     templates_dir = config_file.parent / daemon.templates if daemon.templates else None
     if templates_dir is not None and not templates_dir.is_dir():
-        problems.append(Problem(config_file, ("templates",), f"no such directory: {templates_dir}"))
+        problems.append(
+            main_document.problem(("templates",), f"no such directory: {templates_dir}")
+        )
         templates_dir = None
     try:
         templates = load_templates(templates_dir)

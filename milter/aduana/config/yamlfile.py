@@ -63,5 +63,8 @@ def read_yaml(file: Path) -> YamlDocument:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ConfigError([Problem(file, (), f"invalid YAML: {error}", line)]) from error
+        detail = getattr(error, "problem", None) or str(error)
+        context = getattr(error, "context", None)
+        message = f"invalid YAML: {detail}" + (f" ({context})" if context else "")
+        raise ConfigError([Problem(file, (), message, line)]) from error
     return YamlDocument(file, data, root)

@@ -28,6 +28,14 @@ class Metrics:
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
+        metrics = cls._register(registry)
+        # Series that alerts watch exist from the start, at zero.
+        for result in ("success", "failure"):
+            metrics.config_reloads.labels(result=result)
+        return metrics
+
+    @classmethod
+    def _register(cls, registry: CollectorRegistry) -> Metrics:
         return cls(
             registry=registry,
             transactions=Counter(
