@@ -1,0 +1,1 @@
+"""Content inspection: text extraction, lexicons, personal data, markings, bulk mail."""
