@@ -4,6 +4,7 @@ VENV ?= .venv
 PYTHON ?= python3
 CONFIG ?= config/aduana.yaml
 PYTEST_ARGS ?=
+LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server sasl2-bin libsasl2-modules \
@@ -36,8 +37,8 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 lint:
-	$(VENV)/bin/ruff check milter tests bench
-	$(VENV)/bin/ruff format --check milter tests bench
+	$(VENV)/bin/ruff check $(LINT_DIRS)
+	$(VENV)/bin/ruff format --check $(LINT_DIRS)
 
 typecheck:
 	$(VENV)/bin/mypy
