@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -14,11 +15,14 @@ import Milter
 import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 
+from aduana.activity import ActivityCounter
 from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime, RuntimeHolder, build_runtime
+from aduana.state import StoreState, StoreStateChange
+from aduana.state.build import build_counter_store
 
 _POLL_SECONDS = 0.5
 
@@ -80,6 +84,18 @@ def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) ->
             logger.warning("config_change_needs_restart", section=name)
 
 
+def _state_reporter(metrics: Metrics, logger: Any) -> Callable[[StoreStateChange], None]:
+    def report(change: StoreStateChange) -> None:
+        degraded = change.state is StoreState.DEGRADED
+        metrics.state_degraded.set(1 if degraded else 0)
+        if degraded:
+            logger.warning("state_backend_degraded", reason=change.reason)
+        else:
+            logger.info("state_backend_recovered")
+
+    return report
+
+
 def run(config_file: Path) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the process exit status."""
     runtime = build_runtime(config_file)
@@ -88,8 +104,16 @@ def run(config_file: Path) -> int:
     logger = structlog.get_logger("aduana")
     metrics = Metrics.create(CollectorRegistry())
     daemon = Daemon(config_file, RuntimeHolder(runtime), metrics, logger)
+    store = build_counter_store(runtime.settings, _state_reporter(metrics, logger))
     install_session_factory(
-        SessionServices(lambda: daemon.holder.current, metrics, logger, time.monotonic)
+        SessionServices(
+            runtime=lambda: daemon.holder.current,
+            metrics=metrics,
+            logger=logger,
+            clock=time.monotonic,
+            wall_clock=time.time,
+            activity=ActivityCounter(store, metrics),
+        )
     )
     if settings.metrics.enabled:
         start_http_server(settings.metrics.port, settings.metrics.host, registry=metrics.registry)

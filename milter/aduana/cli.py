@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -50,7 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             login=args.login,
             declared_size=args.declared_size,
         )
-        print(json.dumps(verdict_as_json(explain(runtime, submission)), ensure_ascii=False))
+        verdict = explain(runtime, submission, time.time())
+        print(json.dumps(verdict_as_json(verdict), ensure_ascii=False))
         return 0
     except ConfigError as error:
         for problem in error.problems:

@@ -7,11 +7,15 @@ import email.policy
 from dataclasses import dataclass
 from typing import Any
 
-from aduana.facts import Envelope, Identity
-from aduana.policy.engine import decide
+from prometheus_client import CollectorRegistry
+
+from aduana.activity import ActivityCounter
+from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from
+from aduana.facts import Envelope
+from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
-from aduana.transaction import TransactionBuilder
-from aduana.verdict import Action, Verdict
+from aduana.state import MemoryCounterStore
+from aduana.verdict import Verdict
 
 
 @dataclass(frozen=True)
@@ -29,21 +33,18 @@ def _crlf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def explain(runtime: Runtime, submission: Submission) -> Verdict:
-    """Replay the transaction step by step, as the milter adapter sees it."""
+def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
+    """Replay the transaction through both checkpoints, as the milter adapter does.
+
+    Counters start empty: rate and one-to-one rules see only this message.
+    """
     envelope = Envelope(
         sender=submission.sender,
         login=submission.login,
         declared_size=submission.declared_size,
     )
-    directory = runtime.directory
-    identity = Identity(
-        sender_account=directory.by_address(envelope.sender) if envelope.sender else None,
-        login_account=directory.by_login(submission.login) if submission.login else None,
-    )
-    builder = TransactionBuilder(envelope, identity)
-    verdict = decide(runtime.settings, builder.envelope_facts)
-    if verdict.action in (Action.REJECT, Action.TEMPFAIL, Action.DISCARD):
+    builder, _, verdict = at_mail_from(runtime, envelope, now)
+    if verdict.action in ENVELOPE_ACTIONS:
         return verdict
     for recipient in submission.recipients:
         builder.add_recipient(recipient)
@@ -53,7 +54,10 @@ def explain(runtime: Runtime, submission: Submission) -> Verdict:
     for name, value in message.items():
         builder.add_header(name, str(value))
     builder.add_body(body if separator else b"")
-    return decide(runtime.settings, builder.message_facts(queue_id=None))
+    activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
+    _, verdict = at_end_of_message(runtime, builder, activity, None, now)
+    builder.close()
+    return verdict
 
 
 def verdict_as_json(verdict: Verdict) -> dict[str, Any]:
@@ -68,6 +72,7 @@ def verdict_as_json(verdict: Verdict) -> dict[str, Any]:
                 "enforced": r.enforced,
                 "action": r.action.value,
                 "organisation": r.organisation,
+                "lifted_by": r.lifted_by,
             }
             for r in verdict.reasons
         ],

@@ -6,6 +6,7 @@ Nothing downstream of these types touches raw protocol data.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from aduana.directory.account import Account
 
@@ -43,9 +44,32 @@ class MessageContent:
 
 
 @dataclass(frozen=True)
+class WindowActivity:
+    """What one sender did within one rolling window, this message included."""
+
+    window: int
+    messages: int
+    distinct_recipients: int
+
+
+@dataclass(frozen=True)
+class SenderActivity:
+    """Counts from the shared counter store, gathered before the engine runs."""
+
+    windows: tuple[WindowActivity, ...] = ()
+    one_to_one_window: int | None = None
+    near_duplicate_recipients: int | None = None
+
+    def in_window(self, window: int) -> WindowActivity | None:
+        return next((w for w in self.windows if w.window == window), None)
+
+
+@dataclass(frozen=True)
 class TransactionFacts:
     """Everything the policy engine may look at for one transaction."""
 
     envelope: Envelope
     identity: Identity = field(default_factory=Identity)
     content: MessageContent | None = None
+    received_at: datetime | None = None
+    activity: SenderActivity | None = None

@@ -76,6 +76,10 @@ class Reason:
     enforced: bool = True
     reply: SmtpReply | None = None
     organisation: str = ""
+    waivable_as: str | None = None
+    """What a written approval must lift to waive this reason, e.g. 'rate'."""
+    lifted_by: str | None = None
+    """The reference of the approval that waived it."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,10 @@ class Verdict:
     action: Action
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     reply: SmtpReply | None = None
+
+    @property
+    def approvals_used(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.lifted_by for r in self.reasons if r.lifted_by))
 
     @property
     def decisive(self) -> Reason | None:

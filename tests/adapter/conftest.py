@@ -13,9 +13,13 @@ import structlog
 from Milter.testctx import TestCtx
 from prometheus_client import CollectorRegistry
 
+from aduana.activity import ActivityCounter
 from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
+from aduana.state import MemoryCounterStore
+
+NOW = 1_795_000_000.0
 
 
 @dataclass
@@ -64,6 +68,8 @@ def replay(shipped_runtime: Runtime) -> Iterator[Replay]:
             metrics=metrics,
             logger=structlog.get_logger("aduana"),
             clock=iter(range(1_000_000)).__next__,
+            wall_clock=lambda: NOW,
+            activity=ActivityCounter(MemoryCounterStore(), metrics),
         )
         install_session_factory(services)
         ctx = TestCtx()

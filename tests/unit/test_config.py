@@ -53,7 +53,7 @@ def test_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> N
          "policies/sre.yaml:24: organisations[0].rules.identity.unknown_account.acción: "
          "Extra inputs are not permitted"),
         ("policies/edugem.yaml", "domains: [seiem.edu.mx]", "domains: [edugem.gob.mx]",
-         "policies/edugem.yaml:33: organisations[1].domains[0]: domain 'edugem.gob.mx' already "
+         "policies/edugem.yaml:48: organisations[1].domains[0]: domain 'edugem.gob.mx' already "
          "belongs to 'edugem'"),
         ("policies/edugem.yaml", "language: es", "language: fr",
          "policies/edugem.yaml:10: organisations[0].language: Input should be 'es' or 'en'"),

@@ -14,12 +14,13 @@ from typing import Any, TypeVar, cast
 
 import Milter
 
+from aduana.activity import ActivityCounter
 from aduana.addresses import parse_address
+from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from
 from aduana.config.templates import ascii_fold
-from aduana.facts import Envelope, Identity, TransactionFacts
+from aduana.facts import Envelope, TransactionFacts
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
-from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.transaction import TransactionBuilder, declared_size
 from aduana.verdict import Action, SmtpReply, Verdict
@@ -50,6 +51,10 @@ class SessionServices:
     metrics: Metrics
     logger: Any
     clock: Callable[[], float]
+    """Monotonic seconds, for measuring processing time."""
+    wall_clock: Callable[[], float]
+    """Unix time, for rolling windows and approval dates."""
+    activity: ActivityCounter
 
 
 class MilterSession(Milter.Base):  # type: ignore[misc]
@@ -130,6 +135,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         return CONTINUE
 
     def close(self) -> int:
+        self._new_transaction(None)
         if self._connected:
             self._services.metrics.connections_open.dec()
             self._connected = False
@@ -151,16 +157,9 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             declared_size=declared_size(params),
             client_address=self._client,
         )
-        directory = self._runtime.directory
-        identity = Identity(
-            sender_account=directory.by_address(envelope.sender) if envelope.sender else None,
-            login_account=directory.by_login(login) if login else None,
-        )
-        self._new_transaction(TransactionBuilder(envelope, identity))
-        facts = TransactionFacts(envelope, identity)
-        verdict = decide(self._runtime.settings, facts)
-        # Quarantine can only be applied at end of message; it is decided again there.
-        if verdict.action in (Action.REJECT, Action.TEMPFAIL, Action.DISCARD):
+        builder, facts, verdict = at_mail_from(self._runtime, envelope, self._services.wall_clock())
+        self._new_transaction(builder)
+        if verdict.action in ENVELOPE_ACTIONS:
             return self._apply(facts, verdict)
         return CONTINUE
 
@@ -177,10 +176,14 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         return CONTINUE
 
     def _on_end_of_message(self) -> int:
-        facts = self._current().message_facts(queue_id=self.getsymval("i"))
-        assert facts.content is not None
-        self._services.metrics.message_size_bytes.observe(facts.content.size)
-        return self._apply(facts, decide(self._runtime.settings, facts))
+        services = self._services
+        facts, verdict = at_end_of_message(
+            self._runtime, self._current(), services.activity, self.getsymval("i"),
+            services.wall_clock(),
+        )  # fmt: skip
+        if facts.content is not None:
+            services.metrics.message_size_bytes.observe(facts.content.size)
+        return self._apply(facts, verdict)
 
     def _current(self) -> TransactionBuilder:
         if self._transaction is None:
@@ -188,6 +191,8 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         return self._transaction
 
     def _new_transaction(self, transaction: TransactionBuilder | None) -> None:
+        if self._transaction is not None:
+            self._transaction.close()
         self._transaction = transaction
         self._failed_stage = None
         self._busy_seconds = 0.0

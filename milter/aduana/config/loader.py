@@ -2,21 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import TypeVar
-
-from pydantic import BaseModel, ValidationError
+from zoneinfo import ZoneInfo
 
 from aduana.addresses import domain_of
+from aduana.config.approvals import Approval, load_approvals
 from aduana.config.errors import ConfigError, Problem
-from aduana.config.schema import DaemonFile, Organisation, PolicyFile
+from aduana.config.schema import DaemonFile, OnLadder, Organisation, PolicyFile
 from aduana.config.templates import ReplyTemplates, load_templates
-from aduana.config.yamlfile import YamlDocument, read_yaml
-
-Model = TypeVar("Model", bound=BaseModel)
+from aduana.config.yamlfile import YamlDocument, read_yaml, validate
 
 
 @dataclass(frozen=True)
@@ -27,11 +24,20 @@ class Settings:
     daemon: DaemonFile
     organisations: tuple[Organisation, ...]
     templates: ReplyTemplates
+    approvals: tuple[Approval, ...] = ()
     by_domain: Mapping[str, Organisation] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         by_domain = {d: org for org in self.organisations for d in org.domains}
         object.__setattr__(self, "by_domain", MappingProxyType(by_domain))
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.daemon.timezone)
+
+    def path(self, relative: Path) -> Path:
+        """A path from the main file, taken relative to the main file's folder."""
+        return self.config_file.parent / relative
 
     @property
     def directory_path(self) -> Path:
@@ -43,28 +49,6 @@ class Settings:
 
     def organisation(self, organisation_id: str) -> Organisation | None:
         return next((o for o in self.organisations if o.id == organisation_id), None)
-
-
-def validate(document: YamlDocument, model: type[Model]) -> Model:
-    """Validate one YAML document, turning pydantic's errors into located problems."""
-    try:
-        return model.model_validate(document.data)
-    except ValidationError as error:
-        errors = error.errors(include_url=False)
-        locations = [tuple(e["loc"]) for e in errors]
-        problems = [
-            document.problem(tuple(e["loc"]), e["msg"])
-            for e in errors
-            # pydantic also reports a container as too short when its items failed.
-            if not (e["type"] == "too_short" and _has_deeper(tuple(e["loc"]), locations))
-        ]
-        raise ConfigError(problems) from None
-
-
-def _has_deeper(location: tuple[object, ...], locations: Sequence[tuple[object, ...]]) -> bool:
-    return any(
-        len(other) > len(location) and other[: len(location)] == location for other in locations
-    )
 
 
 def load_settings(config_file: Path) -> Settings:
@@ -102,9 +86,19 @@ def load_settings(config_file: Path) -> Settings:
         templates = load_templates(templates_dir)
     except ConfigError as error:
         problems.extend(error.problems)
+    approvals: tuple[Approval, ...] = ()
+    if daemon.approvals is not None:
+        register = config_file.parent / daemon.approvals
+        if not register.is_file():
+            problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
+        else:
+            try:
+                approvals = load_approvals(register, tuple(organisations))
+            except ConfigError as error:
+                problems.extend(error.problems)
     if problems:
         raise ConfigError(problems)
-    return Settings(config_file, daemon, tuple(organisations), templates)
+    return Settings(config_file, daemon, tuple(organisations), templates, approvals)
 
 
 def _check_organisations(
@@ -132,46 +126,73 @@ def _check_organisations(
             seen_domains[domain] = org.id
         if len(set(org.ranks)) != len(org.ranks):
             problems.append(document.problem((*where, "ranks"), "rank names must be unique"))
-        problems.extend(_check_size_caps(document, org, where))
+        problems.extend(_check_ladders(document, org, where))
     return problems
 
 
-def _check_size_caps(
+def _ladders(org: Organisation) -> Iterator[tuple[tuple[str | int, ...], Sequence[OnLadder]]]:
+    """Every rank-ladder list in an organisation's rules, with its YAML path."""
+    rules = org.rules
+    if rules.size is not None:
+        yield ("rules", "size", "caps"), rules.size.caps
+    mass = rules.mass_mailing
+    if mass.recipients_per_message is not None:
+        yield (
+            ("rules", "mass_mailing", "recipients_per_message", "limits"),
+            mass.recipients_per_message.limits,
+        )
+    if mass.one_to_one is not None:
+        yield ("rules", "mass_mailing", "one_to_one", "limits"), mass.one_to_one.limits
+    if mass.rate is not None:
+        for index, window in enumerate(mass.rate.windows):
+            base = ("rules", "mass_mailing", "rate", "windows", index)
+            yield (*base, "max_messages"), window.max_messages
+            yield (*base, "max_recipients"), window.max_recipients
+
+
+def _check_ladders(
     document: YamlDocument, org: Organisation, where: tuple[str, int]
 ) -> list[Problem]:
-    size = org.rules.size
-    if size is None:
+    problems: list[Problem] = []
+    for path, items in _ladders(org):
+        problems.extend(_check_ladder(document, org, items, (*where, *path)))
+    return problems
+
+
+def _check_ladder(
+    document: YamlDocument,
+    org: Organisation,
+    items: Sequence[OnLadder],
+    where: tuple[str | int, ...],
+) -> list[Problem]:
+    """Rank-ladder lists go from lower to higher ranks; the last covers the rest."""
+    if not items:
         return []
     problems: list[Problem] = []
     previous = -1
-    for index, cap in enumerate(size.caps):
-        path = (*where, "rules", "size", "caps", index)
-        last = index == len(size.caps) - 1
-        if cap.up_to_rank is None:
-            if not last:
-                problems.append(
-                    document.problem((*path, "up_to_rank"), "only the last cap may omit up_to_rank")
-                )
+    for index, item in enumerate(items):
+        path = (*where, index, "up_to_rank")
+        if item.up_to_rank is None:
+            if index != len(items) - 1:
+                problems.append(document.problem(path, "only the last entry may omit up_to_rank"))
             continue
-        rank = org.rank_index(cap.up_to_rank)
+        rank = org.rank_index(item.up_to_rank)
         if rank is None:
             problems.append(
                 document.problem(
-                    (*path, "up_to_rank"),
-                    f"unknown rank {cap.up_to_rank!r}; the ranks are: {', '.join(org.ranks)}",
+                    path, f"unknown rank {item.up_to_rank!r}; the ranks are: {', '.join(org.ranks)}"
                 )
             )
         elif rank <= previous:
-            problems.append(
-                document.problem((*path, "up_to_rank"), "caps must go from lower to higher ranks")
-            )
+            problems.append(document.problem(path, "entries must go from lower to higher ranks"))
         else:
             previous = rank
-    if size.caps[-1].up_to_rank is not None and previous != len(org.ranks) - 1:
+    if items[-1].up_to_rank is not None and previous != len(org.ranks) - 1:
         problems.append(
             document.problem(
-                (*where, "rules", "size", "caps"),
-                "the last cap must omit up_to_rank (or name the highest rank) to cover every rank",
+                where,
+                "the last entry must omit up_to_rank (or name the highest rank) "
+                "to cover every rank",
             )
         )
     return problems

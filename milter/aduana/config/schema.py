@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Protocol, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ByteSize, ConfigDict, Field, field_validator
+from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, field_validator
 
 from aduana.verdict import Action
 
@@ -17,6 +19,22 @@ _SOCKET = re.compile(
 _LISTEN = re.compile(r"^(?P<host>[\w.\-]+|\[[0-9a-fA-F:]+\]):(?P<port>\d{1,5})$")
 
 Clause = Annotated[str, Field(min_length=1, description="The policy clause, e.g. 'SRE 7.a'")]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _duration_seconds(value: object) -> object:
+    """Accept 90, "90s", "30m", "1h" or "7d"; return whole seconds."""
+    if isinstance(value, str):
+        match = _DURATION.match(value)
+        if match is None:
+            raise ValueError("must be a duration like 90s, 30m, 1h or 7d")
+        return int(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+    return value
+
+
+Duration = Annotated[int, BeforeValidator(_duration_seconds), Field(gt=0)]
 
 
 class Strict(BaseModel):
@@ -49,6 +67,54 @@ class SizeCap(Strict):
     clause: Clause
 
 
+class OnLadder(Protocol):
+    """An entry of a rank ladder: it applies to every rank up to ``up_to_rank``."""
+
+    @property
+    def up_to_rank(self) -> str | None: ...
+
+
+Entry = TypeVar("Entry", bound=OnLadder)
+
+
+class RankLimit(Strict):
+    """A count limit for every rank up to and including ``up_to_rank``."""
+
+    up_to_rank: str | None = None
+    limit: int = Field(ge=1)
+
+
+class RecipientsPerMessageRule(RuleSettings):
+    """At most ``limits`` envelope recipients in one message (Bcc included)."""
+
+    limits: tuple[RankLimit, ...] = Field(min_length=1)
+
+
+class RateWindow(Strict):
+    """Rolling-window limits on messages and distinct recipients per sender."""
+
+    window: Duration
+    max_messages: tuple[RankLimit, ...] = ()
+    max_recipients: tuple[RankLimit, ...] = ()
+
+
+class RateRule(RuleSettings):
+    windows: tuple[RateWindow, ...] = Field(min_length=1)
+
+
+class OneToOneRule(RuleSettings):
+    """The same text, or a near-duplicate, sent one-to-one to many recipients."""
+
+    window: Duration
+    limits: tuple[RankLimit, ...] = Field(min_length=1)
+
+
+class MassMailingRules(Strict):
+    recipients_per_message: RecipientsPerMessageRule | None = None
+    rate: RateRule | None = None
+    one_to_one: OneToOneRule | None = None
+
+
 class SizeRule(Strict):
     """Per-rank message size caps, lowest ranks first; the last cap covers the rest."""
 
@@ -68,6 +134,7 @@ class IdentityRules(Strict):
 class Rules(Strict):
     identity: IdentityRules = IdentityRules()
     size: SizeRule | None = None
+    mass_mailing: MassMailingRules = MassMailingRules()
 
 
 class Organisation(Strict):
@@ -90,6 +157,15 @@ class Organisation(Strict):
             return self.ranks.index(rank)
         except ValueError:
             return None
+
+    def for_rank(self, entries: Sequence[Entry], rank: str | None) -> Entry | None:
+        """The ladder entry for a rank; an unknown rank gets the lowest rank's entry."""
+        index = self.rank_index(rank) if rank is not None else None
+        index = 0 if index is None else index
+        for entry in entries:
+            if entry.up_to_rank is None or index <= (self.rank_index(entry.up_to_rank) or 0):
+                return entry
+        return entries[-1] if entries else None
 
 
 class PolicyFile(Strict):
@@ -152,6 +228,20 @@ class DirectorySettings(Strict):
     path: Path
 
 
+class StateSettings(Strict):
+    """Where rolling-window counters live: this node's memory, or a shared Redis."""
+
+    backend: Literal["memory", "redis"] = "memory"
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    redis_password_env: str | None = None
+    redis_password_file: Path | None = None
+    key_prefix: str = "aduana:"
+    timeout_seconds: float = Field(default=0.2, gt=0)
+    retry_after_seconds: float = Field(default=5.0, gt=0)
+    hash_secret_env: str | None = None
+    hash_secret_file: Path | None = None
+
+
 class DaemonFile(Strict):
     """The main configuration file: daemon settings and the policy files to load."""
 
@@ -162,5 +252,17 @@ class DaemonFile(Strict):
     monitor_only: bool = False
     language: Literal["es", "en"] = "es"
     templates: Path | None = None
+    timezone: str = "America/Mexico_City"
     directory: DirectorySettings
     policies: tuple[Path, ...] = Field(min_length=1)
+    approvals: Path | None = None
+    state: StateSettings = StateSettings()
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, timezone: str) -> str:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+        return timezone

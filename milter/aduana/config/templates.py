@@ -31,6 +31,10 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "message_size": frozenset({"size", "limit", "rank"}),
         "declared_size": frozenset({"size", "limit", "rank"}),
         "internal_error": frozenset(),
+        "recipients_per_message": frozenset({"count", "limit", "rank"}),
+        "rate_messages": frozenset({"count", "limit", "window", "rank"}),
+        "rate_recipients": frozenset({"count", "limit", "window", "rank"}),
+        "one_to_one": frozenset({"count", "limit", "window", "rank"}),
     }
 )
 

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
+from pydantic import BaseModel, ValidationError
 
 from aduana.config.errors import ConfigError, PathPart, Problem
+
+Model = TypeVar("Model", bound=BaseModel)
 
 
 @dataclass(frozen=True)
@@ -68,3 +72,25 @@ def read_yaml(file: Path) -> YamlDocument:
         message = f"invalid YAML: {detail}" + (f" ({context})" if context else "")
         raise ConfigError([Problem(file, (), message, line)]) from error
     return YamlDocument(file, data, root)
+
+
+def validate(document: YamlDocument, model: type[Model]) -> Model:
+    """Validate one YAML document, turning pydantic's errors into located problems."""
+    try:
+        return model.model_validate(document.data)
+    except ValidationError as error:
+        errors = error.errors(include_url=False)
+        locations = [tuple(e["loc"]) for e in errors]
+        problems = [
+            document.problem(tuple(e["loc"]), e["msg"])
+            for e in errors
+            # pydantic also reports a container as too short when its items failed.
+            if not (e["type"] == "too_short" and _has_deeper(tuple(e["loc"]), locations))
+        ]
+        raise ConfigError(problems) from None
+
+
+def _has_deeper(location: tuple[object, ...], locations: Sequence[tuple[object, ...]]) -> bool:
+    return any(
+        len(other) > len(location) and other[: len(location)] == location for other in locations
+    )

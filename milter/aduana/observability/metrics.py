@@ -25,6 +25,9 @@ class Metrics:
     config_reloads: Counter
     config_last_reload: Gauge
     connections_open: Gauge
+    window_peak_usage: Gauge
+    state_degraded: Gauge
+    approvals_used: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -83,6 +86,23 @@ class Metrics:
             connections_open=Gauge(
                 "aduana_milter_connections_open",
                 "Milter connections currently open",
+                registry=registry,
+            ),
+            window_peak_usage=Gauge(
+                "aduana_mass_mailing_peak_window_usage_ratio",
+                "Highest share of a rate-window limit used by any one sender (1 = at the limit)",
+                ["window"],
+                registry=registry,
+            ),
+            state_degraded=Gauge(
+                "aduana_state_backend_degraded",
+                "1 while the shared counter store (Redis) is unreachable and local counts are used",
+                registry=registry,
+            ),
+            approvals_used=Counter(
+                "aduana_approvals_used",
+                "Reasons waived by a written approval, by clause",
+                ["clause"],
                 registry=registry,
             ),
         )

@@ -41,6 +41,7 @@ class RuleContext:
         action: Action,
         refusal: tuple[int, str],
         template: str,
+        waivable_as: str | None = None,
         **values: str,
     ) -> Reason:
         """Build a Reason whose detail and SMTP reply come from the templates."""
@@ -61,4 +62,5 @@ class RuleContext:
             enforced=enforced,
             reply=reply,
             organisation=organisation.id,
+            waivable_as=waivable_as,
         )

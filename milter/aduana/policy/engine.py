@@ -10,18 +10,22 @@ from collections.abc import Callable, Iterable
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.approvals import waive
 from aduana.policy.context import RuleContext
 from aduana.policy.identity import identity_reasons
+from aduana.policy.mass_mailing import mass_mailing_reasons
 from aduana.policy.size import size_reasons
 from aduana.verdict import Reason, Verdict
 
 RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 
-RULE_FAMILIES: tuple[RuleFamily, ...] = (identity_reasons, size_reasons)
+RULE_FAMILIES: tuple[RuleFamily, ...] = (identity_reasons, size_reasons, mass_mailing_reasons)
 
 
 def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
     """Decide a transaction: at MAIL FROM when ``facts.content`` is None, else at end of data."""
     context = RuleContext(settings, facts)
     reasons = tuple(reason for family in RULE_FAMILIES for reason in family(context))
+    day = facts.received_at.astimezone(settings.zone).date() if facts.received_at else None
+    reasons = waive(reasons, settings.approvals, facts.identity.sender_account, day)
     return Verdict.from_reasons(reasons)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.config.schema import Organisation, SizeCap
 from aduana.policy.context import RuleContext
 from aduana.verdict import Action, Reason
 
@@ -23,25 +22,13 @@ def human_size(size: int) -> str:
     return f"{size / _MEBIBYTE:.1f} MB"
 
 
-def cap_for(org: Organisation, rank: str | None) -> SizeCap | None:
-    """The cap for a rank; an unknown rank gets the lowest rank's cap."""
-    if org.rules.size is None:
-        return None
-    index = org.rank_index(rank) if rank is not None else None
-    index = 0 if index is None else index
-    for cap in org.rules.size.caps:
-        if cap.up_to_rank is None or index <= (org.rank_index(cap.up_to_rank) or 0):
-            return cap
-    return org.rules.size.caps[-1]
-
-
 def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
     org = ctx.sender_organisation
     if org is None or org.rules.size is None:
         return
     account = ctx.facts.identity.sender_account
     rank = account.rank if account is not None else org.ranks[0]
-    cap = cap_for(org, rank)
+    cap = org.for_rank(org.rules.size.caps, rank)
     if cap is None:
         return
     content = ctx.facts.content

@@ -84,10 +84,11 @@ return count
 """
 
 
-def connect(url: str, *, timeout: float = 0.2) -> redis.Redis:
+def connect(url: str, *, timeout: float = 0.2, password: str | None = None) -> redis.Redis:
     """A client that fails fast: short timeouts, no retries (the failover store retries)."""
     return redis.Redis.from_url(
         url,
+        password=password,
         socket_timeout=timeout,
         socket_connect_timeout=timeout,
         retry=Retry(NoBackoff(), 0),

@@ -1,0 +1,54 @@
+"""The two checkpoints of a transaction: at MAIL FROM and at end of message.
+
+Both the milter adapter and ``aduana explain`` go through these functions, so
+an offline verdict is reached exactly as the daemon reaches it. Directory and
+counter-store I/O happens here; the engine itself stays pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+from aduana.activity import ActivityCounter
+from aduana.directory.account import Directory
+from aduana.facts import Envelope, Identity, TransactionFacts
+from aduana.message_text import body_text
+from aduana.policy.engine import decide
+from aduana.runtime import Runtime
+from aduana.transaction import TransactionBuilder
+from aduana.verdict import Action, Verdict
+
+# Quarantine can only be applied at end of message, so it is decided again there.
+ENVELOPE_ACTIONS = (Action.REJECT, Action.TEMPFAIL, Action.DISCARD)
+
+
+def identify(directory: Directory, envelope: Envelope) -> Identity:
+    login = envelope.login
+    return Identity(
+        sender_account=directory.by_address(envelope.sender) if envelope.sender else None,
+        login_account=directory.by_login(login) if login else None,
+    )
+
+
+def at_mail_from(
+    runtime: Runtime, envelope: Envelope, now: float
+) -> tuple[TransactionBuilder, TransactionFacts, Verdict]:
+    builder = TransactionBuilder(envelope, identify(runtime.directory, envelope))
+    facts = builder.envelope_facts(datetime.fromtimestamp(now, UTC))
+    return builder, facts, decide(runtime.settings, facts)
+
+
+def at_end_of_message(
+    runtime: Runtime,
+    builder: TransactionBuilder,
+    activity: ActivityCounter,
+    queue_id: str | None,
+    now: float,
+) -> tuple[TransactionFacts, Verdict]:
+    facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
+    sender_activity = activity.gather(
+        runtime.settings, facts, lambda: body_text(builder.message), now
+    )
+    facts = replace(facts, activity=sender_activity)
+    return facts, decide(runtime.settings, facts)
