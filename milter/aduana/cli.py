@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain."""
+"""The ``aduana`` command: run | check-config | explain | approvals list."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import json
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date, datetime
 from pathlib import Path
 
+from aduana.approvals_report import render_approvals
 from aduana.config.errors import ConfigError
 from aduana.explain import Submission, explain, verdict_as_json
 from aduana.runtime import build_runtime
@@ -28,6 +30,12 @@ def _parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--rcpt", action="append", required=True, help="envelope recipient")
     explain_cmd.add_argument("--declared-size", type=int, help="ESMTP SIZE= of MAIL FROM")
     explain_cmd.add_argument("message", type=Path, help="the message, as an .eml file")
+    approvals = commands.add_parser("approvals", help="the register of written approvals")
+    approvals_commands = approvals.add_subparsers(dest="approvals_command", required=True)
+    listing = approvals_commands.add_parser("list", help="list approvals and their status")
+    listing.add_argument("--config", type=Path, required=True)
+    listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
+    listing.add_argument("--format", choices=("table", "json"), default="table")
     return parser
 
 
@@ -38,6 +46,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             from aduana.app import run
 
             return run(args.config)
+        if args.command == "approvals":
+            settings = build_runtime(args.config).settings
+            today = args.on or datetime.now(settings.zone).date()
+            print(render_approvals(settings.approvals, today, args.format))
+            return 0
         if args.command == "check-config":
             runtime = build_runtime(args.config)
             organisations = ", ".join(o.id for o in runtime.settings.organisations)

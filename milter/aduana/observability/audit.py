@@ -9,7 +9,7 @@ from typing import Any
 
 from aduana.facts import TransactionFacts
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Verdict
+from aduana.verdict import Reason, Verdict
 
 
 def rank_label(facts: TransactionFacts) -> str:
@@ -34,6 +34,8 @@ def record_decision(
             rank=rank,
             enforced=str(reason.enforced).lower(),
         ).inc()
+        if reason.lifted_by is not None:
+            metrics.approvals_used.labels(clause=reason.clause).inc()
     logger.info(
         "transaction",
         queue_id=content.queue_id if content else None,
@@ -46,8 +48,18 @@ def record_decision(
         action=verdict.action.value,
         rank=rank,
         reply=str(verdict.reply) if verdict.reply else None,
-        reasons=[
-            {"rule": r.rule, "clause": r.clause, "enforced": r.enforced, "action": r.action.value}
-            for r in verdict.reasons
-        ],
+        reasons=[_reason_fields(r) for r in verdict.reasons],
+        approvals=list(verdict.approvals_used),
     )
+
+
+def _reason_fields(reason: Reason) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "rule": reason.rule,
+        "clause": reason.clause,
+        "enforced": reason.enforced,
+        "action": reason.action.value,
+    }
+    if reason.lifted_by is not None:
+        fields["lifted_by"] = reason.lifted_by
+    return fields

@@ -1,0 +1,164 @@
+"""Facts the inspection layer produces: frozen data, nothing downstream touches raw bytes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Category(StrEnum):
+    """What a file really is, as admins configure it."""
+
+    EXECUTABLE = "executable"
+    SCRIPT = "script"
+    ARCHIVE = "archive"
+    AUDIO = "audio"
+    VIDEO = "video"
+    IMAGE = "image"
+    DOCUMENT = "document"
+    ENCRYPTED = "encrypted"
+    TEXT = "text"
+    OTHER = "other"
+
+
+class Source(StrEnum):
+    """Where a piece of content was found."""
+
+    MIME_PART = "mime_part"
+    UUENCODE = "uuencode"
+    TNEF = "tnef"
+    ARCHIVE_MEMBER = "archive_member"
+
+
+class NameAnomaly(StrEnum):
+    """A filename trick; each one is a reason on its own."""
+
+    DOUBLE_EXTENSION = "double_extension"
+    TRAILING_DOT_OR_SPACE = "trailing_dot_or_space"
+    BIDI_CONTROL = "bidi_control"
+    TYPE_MISMATCH = "type_mismatch"
+
+
+class EncryptionKind(StrEnum):
+    ZIP_ZIPCRYPTO = "zip_zipcrypto"
+    ZIP_AES = "zip_aes"
+    SEVENZIP = "7z"
+    SEVENZIP_HEADERS = "7z_headers"
+    RAR = "rar"
+    RAR_HEADERS = "rar_headers"
+    PDF = "pdf"
+    OFFICE = "office"
+    PGP_MIME = "pgp_mime"
+    PGP_INLINE = "pgp_inline"
+    SMIME_ENVELOPED = "smime_enveloped"
+
+
+class LimitKind(StrEnum):
+    """A hard limit that stopped inspection; hitting one is a reason on its own."""
+
+    DEPTH = "depth"
+    MEMBERS = "members"
+    TOTAL_BYTES = "total_bytes"
+    RATIO = "ratio"
+    TIME = "time"
+    MIME_DEPTH = "mime_depth"
+    MIME_PARTS = "mime_parts"
+
+
+class ProblemKind(StrEnum):
+    """Something odd about the structure of the message or of a file in it."""
+
+    # The message cannot be read the way its headers say: `MessageInspection.malformed`.
+    NO_HEADERS = "no_headers"
+    MISSING_BOUNDARY = "missing_boundary"
+    BOUNDARY_NOT_FOUND = "boundary_not_found"
+    # Tolerated, but worth knowing; ambiguous cases are inspected under every reading.
+    UNTERMINATED_MULTIPART = "unterminated_multipart"
+    PARTS_AFTER_END = "parts_after_end"
+    LENIENT_BOUNDARY = "lenient_boundary"
+    DUPLICATE_BOUNDARY = "duplicate_boundary"
+    DUPLICATE_CONTENT_TYPE = "duplicate_content_type"
+    DUPLICATE_TRANSFER_ENCODING = "duplicate_transfer_encoding"
+    CONFLICTING_FILENAMES = "conflicting_filenames"
+    UNKNOWN_TRANSFER_ENCODING = "unknown_transfer_encoding"
+    BAD_BASE64 = "bad_base64"
+    MISSING_HEADER_SEPARATOR = "missing_header_separator"
+    UNREADABLE_ARCHIVE = "unreadable_archive"
+    UNREADABLE_TNEF = "unreadable_tnef"
+    MEMBER_NOT_EXTRACTED = "member_not_extracted"
+
+
+MALFORMED_KINDS = frozenset(
+    {ProblemKind.NO_HEADERS, ProblemKind.MISSING_BOUNDARY, ProblemKind.BOUNDARY_NOT_FOUND}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class PartFacts:
+    """One leaf of the message: a MIME part, a uuencoded block, a TNEF attachment or an
+    archive member.
+
+    `path` is the MIME path ("1.2"), extended with "#uuN", "#tnefN" or "!N" (archive
+    member index) for content found inside a part. `archive_chain` names the enclosing
+    archives, outermost first. `variant` says which reading of an ambiguous message
+    produced this part ("" when there is only one).
+    """
+
+    path: str
+    source: Source
+    filenames: tuple[str, ...]
+    declared_types: tuple[str, ...]
+    true_type: str
+    category: Category
+    size: int
+    anomalies: tuple[NameAnomaly, ...] = ()
+    archive_chain: tuple[str, ...] = ()
+    disposition: str = ""
+    encrypted: bool = False
+    truncated: bool = False
+    variant: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """The name a user would recognise: the first filename, else the path."""
+        return self.filenames[0] if self.filenames else f"parte {self.path}"
+
+
+@dataclass(frozen=True, slots=True)
+class EncryptionFinding:
+    kind: EncryptionKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class LimitHit:
+    kind: LimitKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class StructuralProblem:
+    kind: ProblemKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class MessageInspection:
+    parts: tuple[PartFacts, ...]
+    encryption: tuple[EncryptionFinding, ...]
+    limit_hits: tuple[LimitHit, ...]
+    problems: tuple[StructuralProblem, ...]
+    signed: bool
+    total_bytes: int
+
+    @property
+    def malformed(self) -> bool:
+        """True when the message cannot be read the way its own headers describe it."""
+        return any(p.kind in MALFORMED_KINDS for p in self.problems)
+
+    @property
+    def encrypted(self) -> bool:
+        return bool(self.encryption)
