@@ -109,3 +109,26 @@ def test_envelope_keeps_null_sender_apart(replay: Replay) -> None:
     assert Envelope(sender="").null_sender
     rc = replay.send("", ("dest@sre.gob.mx",), message("mailer-daemon@example.org", 100))
     assert rc == Milter.CONTINUE
+
+
+def test_counts_bcc_recipients_against_the_per_message_cap(replay: Replay) -> None:
+    recipients = tuple(f"oculto{n}@example.org" for n in range(31))
+    rc = replay.send(JEFE, recipients, message(JEFE, 500), login=JEFE)
+    assert rc == Milter.REJECT
+    assert replay.reply is not None
+    code, status, text = replay.reply
+    assert (code, status) == ("550", "5.5.3")
+    assert "tiene 31 destinatarios" in text
+    [event] = replay.events("transaction")
+    assert event["recipient_count"] == 31
+
+
+def test_approved_mailing_passes_and_the_approval_is_audited(replay: Replay) -> None:
+    sender = "comunicacion.social@sre.gob.mx"
+    recipients = tuple(f"personal{n}@sre.gob.mx" for n in range(80))
+    rc = replay.send(sender, recipients, message(sender, 500), login=sender)
+    assert rc == Milter.CONTINUE
+    [event] = replay.events("transaction")
+    assert event["approvals"] == ["SRE/OM/0456/2026"]
+    assert event["reasons"][0]["lifted_by"] == "SRE/OM/0456/2026"
+    assert replay.metric("aduana_approvals_used_total", clause="SRE 9.g") == 1

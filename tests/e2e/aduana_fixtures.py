@@ -54,7 +54,10 @@ def _sorted_labels(sample: str) -> str:
     return name + "{" + ",".join(labels) + "}"
 
 
-def start_aduana(milter_factory: MilterFactory, workdir: Path) -> RunningAduana:
+def start_aduana(
+    milter_factory: MilterFactory, workdir: Path, extra_config: str = ""
+) -> RunningAduana:
+    """Start aduana on the shipped config; ``extra_config`` YAML replaces top-level keys."""
     config_dir = workdir / "config"
     shutil.copytree(SHIPPED_CONFIG.parent, config_dir)
     milter_port, metrics_port = free_port(), free_port()
@@ -62,6 +65,8 @@ def start_aduana(milter_factory: MilterFactory, workdir: Path) -> RunningAduana:
     text = config.read_text(encoding="utf-8")
     text = text.replace('"inet:10025@127.0.0.1"', f'"inet:{milter_port}@{LOOPBACK}"')
     text = text.replace('"127.0.0.1:9925"', f'"{LOOPBACK}:{metrics_port}"')
+    if extra_config:
+        text = _without_top_level_keys(text, extra_config) + "\n" + extra_config
     config.write_text(text, encoding="utf-8")
     metrics_url = f"http://{LOOPBACK}:{metrics_port}/metrics"
     process = milter_factory(
@@ -70,3 +75,16 @@ def start_aduana(milter_factory: MilterFactory, workdir: Path) -> RunningAduana:
         metrics_url=metrics_url,
     )
     return RunningAduana(process, config_dir, metrics_url)
+
+
+def _without_top_level_keys(text: str, extra: str) -> str:
+    """Drop the top-level blocks that ``extra`` redefines (YAML forbids duplicate keys)."""
+    keys = {line.split(":")[0] for line in extra.splitlines() if line and not line[0].isspace()}
+    kept: list[str] = []
+    skipping = False
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            skipping = line.split(":")[0] in keys
+        if not skipping:
+            kept.append(line)
+    return "\n".join(kept)
