@@ -77,7 +77,7 @@ class _OutageResultError(Exception):
     """LDAP answered, but with busy/unavailable/time limit: handled like an outage."""
 
 
-OUTAGES = (*_OUTAGE_ERRORS, _OutageResultError)
+_OUTAGES = (*_OUTAGE_ERRORS, _OutageResultError)
 
 
 def fold(text: str) -> str:
@@ -319,6 +319,8 @@ class ConnectionPool:
                 password=self._password,
                 auto_bind="NONE",
                 read_only=True,
+                # AD answers with referrals to other partitions; chasing them costs time.
+                auto_referrals=False,
                 # ldap3 packs this into SO_RCVTIMEO as whole seconds.
                 receive_timeout=math.ceil(self._settings.timeout_seconds),
                 return_empty_attributes=False,
@@ -413,7 +415,7 @@ class LdapDirectory:
         search_filter = template.replace("{" + kind + "}", escape_filter_chars(value))
         try:
             entries = self._pool.search(search_filter, self._attributes)
-        except OUTAGES as error:
+        except _OUTAGES as error:
             reason = f"{type(error).__name__}: {error}"
             self._went_down(now, reason)
             return self._fallback(cached, now, reason)

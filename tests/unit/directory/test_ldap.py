@@ -5,7 +5,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,8 @@ T0 = 1_000.0
 
 ANALISTA = "analista.prueba@sre.gob.mx"
 
+MakeDirectory = Callable[..., "ObservedDirectory"]
+
 
 class FakeClock:
     def __init__(self) -> None:
@@ -50,7 +52,7 @@ class FakeClock:
         self.now += seconds
 
 
-class Directory:
+class ObservedDirectory:
     """One LdapDirectory with its clock and the state changes it reported."""
 
     def __init__(self, settings: LdapDirectorySettings, organisations: tuple[Organisation, ...]):
@@ -129,18 +131,20 @@ def _settings(server: SlapdServer, password_file: Path, **overrides: Any) -> Lda
 @pytest.fixture
 def directory(
     shared_slapd: SlapdServer, password_file: Path, organisations: tuple[Organisation, ...]
-) -> Iterator[Directory]:
-    made = Directory(_settings(shared_slapd, password_file), organisations)
+) -> Iterator[ObservedDirectory]:
+    made = ObservedDirectory(_settings(shared_slapd, password_file), organisations)
     yield made
     made.ldap.close()
 
 
 @pytest.fixture
-def make_directory(password_file: Path, organisations: tuple[Organisation, ...]) -> Iterator[Any]:
-    made: list[Directory] = []
+def make_directory(
+    password_file: Path, organisations: tuple[Organisation, ...]
+) -> Iterator[MakeDirectory]:
+    made: list[ObservedDirectory] = []
 
-    def make(server: SlapdServer, **overrides: Any) -> Directory:
-        made.append(Directory(_settings(server, password_file, **overrides), organisations))
+    def make(server: SlapdServer, **overrides: Any) -> ObservedDirectory:
+        made.append(ObservedDirectory(_settings(server, password_file, **overrides), organisations))
         return made[-1]
 
     yield make
@@ -204,7 +208,7 @@ def make_directory(password_file: Path, organisations: tuple[Organisation, ...])
     ],
 )
 def test_finds_account_by_address_with_rank_status_and_organisation(
-    directory: Directory, address: str, expected: tuple[str, str, AccountStatus, str]
+    directory: ObservedDirectory, address: str, expected: tuple[str, str, AccountStatus, str]
 ) -> None:
     account = directory.ldap.by_address(address)
 
@@ -213,7 +217,7 @@ def test_finds_account_by_address_with_rank_status_and_organisation(
     assert account.owns(address)
 
 
-def test_reads_name_unit_login_and_aliases(directory: Directory) -> None:
+def test_reads_name_unit_login_and_aliases(directory: ObservedDirectory) -> None:
     assert directory.ldap.by_address(ANALISTA) == Account(
         address=ANALISTA,
         name="Analista de Prueba",
@@ -227,7 +231,7 @@ def test_reads_name_unit_login_and_aliases(directory: Directory) -> None:
 
 
 @pytest.mark.parametrize("login", ["mprueba", "MPrueba"])
-def test_finds_account_by_login(directory: Directory, login: str) -> None:
+def test_finds_account_by_login(directory: ObservedDirectory, login: str) -> None:
     account = directory.ldap.by_login(login)
 
     assert account is not None
@@ -244,7 +248,7 @@ def test_finds_account_by_login(directory: Directory, login: str) -> None:
         pytest.param("x" * 400 + "@sre.gob.mx", id="absurdly-long"),
     ],
 )
-def test_answers_none_for_unknown_address(directory: Directory, address: str) -> None:
+def test_answers_none_for_unknown_address(directory: ObservedDirectory, address: str) -> None:
     assert directory.ldap.by_address(address) is None
     assert directory.changes == []
 
@@ -260,13 +264,15 @@ def test_answers_none_for_unknown_address(directory: Directory, address: str) ->
         pytest.param("(", id="unbalanced"),
     ],
 )
-def test_filter_characters_in_address_match_nothing(directory: Directory, address: str) -> None:
+def test_filter_characters_in_address_match_nothing(
+    directory: ObservedDirectory, address: str
+) -> None:
     assert directory.ldap.by_address(address) is None
     assert directory.changes == []
 
 
 @pytest.mark.parametrize("login", ["mprueb*", "*", "mprueba)(uid=*", "mprueba\\29"])
-def test_filter_characters_in_login_match_nothing(directory: Directory, login: str) -> None:
+def test_filter_characters_in_login_match_nothing(directory: ObservedDirectory, login: str) -> None:
     assert directory.ldap.by_login(login) is None
     assert directory.changes == []
 
@@ -300,7 +306,7 @@ def test_filter_characters_in_login_match_nothing(directory: Directory, login: s
 )
 def test_maps_rank_attribute_onto_the_ladder(
     shared_slapd: SlapdServer,
-    make_directory: Any,
+    make_directory: MakeDirectory,
     overrides: dict[str, Any],
     address: str,
     expected_rank: str,
@@ -360,7 +366,7 @@ def test_maps_rank_attribute_onto_the_ladder(
 )
 def test_status_comes_from_attributes_and_groups(
     shared_slapd: SlapdServer,
-    make_directory: Any,
+    make_directory: MakeDirectory,
     overrides: dict[str, Any],
     address: str,
     expected: AccountStatus,
@@ -372,7 +378,7 @@ def test_status_comes_from_attributes_and_groups(
 
 
 def test_organisation_by_base_dn_wins_over_mail_domain(
-    shared_slapd: SlapdServer, make_directory: Any
+    shared_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(
         shared_slapd, organisation_by_base_dn={EXTERNAL_PEOPLE: "edugem", SRE_PEOPLE: "sre"}
@@ -384,7 +390,9 @@ def test_organisation_by_base_dn_wins_over_mail_domain(
     assert account.organisation == "edugem"
 
 
-def test_fails_over_to_the_next_url(shared_slapd: SlapdServer, make_directory: Any) -> None:
+def test_fails_over_to_the_next_url(
+    shared_slapd: SlapdServer, make_directory: MakeDirectory
+) -> None:
     nothing_there = f"ldap://127.0.0.1:{free_port()}"
     directory = make_directory(shared_slapd, urls=[nothing_there, shared_slapd.url])
 
@@ -407,7 +415,7 @@ def test_reads_bind_password_from_environment(
 
 
 def test_wrong_bind_password_is_an_outage_and_is_never_reported(
-    shared_slapd: SlapdServer, tmp_path: Path, make_directory: Any
+    shared_slapd: SlapdServer, tmp_path: Path, make_directory: MakeDirectory
 ) -> None:
     wrong = tmp_path / "wrong"
     wrong.write_text("contraseña-equivocada")
@@ -421,7 +429,9 @@ def test_wrong_bind_password_is_an_outage_and_is_never_reported(
     assert "equivocada" not in str(raised.value) + directory.changes[0][1]
 
 
-def test_many_threads_share_a_small_pool(shared_slapd: SlapdServer, make_directory: Any) -> None:
+def test_many_threads_share_a_small_pool(
+    shared_slapd: SlapdServer, make_directory: MakeDirectory
+) -> None:
     directory = make_directory(shared_slapd, pool_size=2, cache_ttl_seconds=0)
     wanted = {
         ANALISTA: "sre",
@@ -436,7 +446,7 @@ def test_many_threads_share_a_small_pool(shared_slapd: SlapdServer, make_directo
             for address in wanted:
                 account = directory.ldap.by_address(address)
                 with lock:
-                    answers.append((address, account and account.organisation))
+                    answers.append((address, account.organisation if account else None))
 
     threads = [threading.Thread(target=look_up) for _ in range(6)]
     for thread in threads:
@@ -450,7 +460,7 @@ def test_many_threads_share_a_small_pool(shared_slapd: SlapdServer, make_directo
 
 
 def test_cached_answers_do_not_ask_ldap_again(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(private_slapd)
     found = directory.ldap.by_address(ANALISTA)
@@ -465,7 +475,7 @@ def test_cached_answers_do_not_ask_ldap_again(
 
 
 def test_outage_answers_from_cache_within_grace_then_tempfails(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(private_slapd)
     found = directory.ldap.by_address(ANALISTA)
@@ -490,7 +500,7 @@ def test_outage_answers_from_cache_within_grace_then_tempfails(
 
 
 def test_outage_does_not_serve_stale_unknowns(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     """A negative answer may be out of date: an account created since must not bounce."""
     directory = make_directory(private_slapd)
@@ -503,7 +513,7 @@ def test_outage_does_not_serve_stale_unknowns(
 
 
 def test_outage_with_fail_mode_unknown_answers_none_after_grace(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(private_slapd, fail_mode="unknown")
     found = directory.ldap.by_login("mprueba")
@@ -519,7 +529,7 @@ def test_outage_with_fail_mode_unknown_answers_none_after_grace(
 
 
 def test_recovers_by_itself_when_ldap_comes_back(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(private_slapd)
     private_slapd.stop()
@@ -541,7 +551,7 @@ def test_recovers_by_itself_when_ldap_comes_back(
 
 
 def test_reconnects_quietly_when_ldap_restarts_between_lookups(
-    private_slapd: SlapdServer, make_directory: Any
+    private_slapd: SlapdServer, make_directory: MakeDirectory
 ) -> None:
     directory = make_directory(private_slapd)
     assert directory.ldap.by_address(ANALISTA) is not None
@@ -558,7 +568,7 @@ def test_unreachable_from_the_start_tempfails(
     tmp_path: Path, password_file: Path, organisations: tuple[Organisation, ...]
 ) -> None:
     never_started = SlapdServer(tmp_path)
-    directory = Directory(_settings(never_started, password_file), organisations)
+    directory = ObservedDirectory(_settings(never_started, password_file), organisations)
 
     with pytest.raises(DirectoryUnavailableError):
         directory.ldap.by_login("mprueba")
@@ -616,7 +626,7 @@ def test_silent_server_costs_one_timeout_then_answers_at_once(
         silent.listen(8)
         url = f"ldap://127.0.0.1:{silent.getsockname()[1]}"
         settings = _settings(SlapdServer(tmp_path), password_file, urls=[url], timeout_seconds=0.5)
-        directory = Directory(settings, organisations)
+        directory = ObservedDirectory(settings, organisations)
 
         started = time.monotonic()
         with pytest.raises(DirectoryUnavailableError):
@@ -630,4 +640,46 @@ def test_silent_server_costs_one_timeout_then_answers_at_once(
 
     assert first < 3
     assert second < 0.1
+    assert directory.health == [False]
+
+
+@pytest.fixture(scope="module")
+def tls_slapd(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlapdServer]:
+    _require_slapd()
+    with SlapdServer(tmp_path_factory.mktemp("slapd-tls"), tls=True) as server:
+        yield server
+
+
+def test_start_tls_with_the_directory_ca(
+    tls_slapd: SlapdServer, make_directory: MakeDirectory
+) -> None:
+    directory = make_directory(tls_slapd, start_tls=True, ca_file=tls_slapd.ca_file)
+
+    assert directory.ldap.by_address(ANALISTA) is not None
+    assert directory.changes == []
+
+
+def test_start_tls_refuses_a_certificate_it_cannot_verify(
+    tls_slapd: SlapdServer, make_directory: MakeDirectory
+) -> None:
+    directory = make_directory(tls_slapd, start_tls=True)
+
+    with pytest.raises(DirectoryUnavailableError):
+        directory.ldap.by_address(ANALISTA)
+    assert directory.health == [False]
+
+
+def test_start_tls_refuses_a_certificate_for_another_host_name(
+    tls_slapd: SlapdServer, make_directory: MakeDirectory
+) -> None:
+    """The certificate names 127.0.0.1, not localhost: a trusted CA is not enough."""
+    directory = make_directory(
+        tls_slapd,
+        urls=[f"ldap://localhost:{tls_slapd.port}"],
+        start_tls=True,
+        ca_file=tls_slapd.ca_file,
+    )
+
+    with pytest.raises(DirectoryUnavailableError, match="doesn't match any name"):
+        directory.ldap.by_address(ANALISTA)
     assert directory.health == [False]
