@@ -79,7 +79,7 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
 
 def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
     before, after = old.settings.daemon, new.settings.daemon
-    for name in ("milter", "metrics", "logging"):
+    for name in ("milter", "metrics", "logging", "state"):
         if getattr(before, name) != getattr(after, name):
             logger.warning("config_change_needs_restart", section=name)
 

@@ -11,8 +11,10 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from aduana.activity import ActivityCounter
+from aduana.config.loader import Settings
 from aduana.directory.account import Directory
 from aduana.facts import Envelope, Identity, TransactionFacts
+from aduana.inspect import InspectionLimits, inspect_message
 from aduana.message_text import body_text
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
@@ -21,6 +23,17 @@ from aduana.verdict import Action, Verdict
 
 # Quarantine can only be applied at end of message, so it is decided again there.
 ENVELOPE_ACTIONS = (Action.REJECT, Action.TEMPFAIL, Action.DISCARD)
+
+
+def inspection_limits(settings: Settings) -> InspectionLimits:
+    limits = settings.daemon.inspection
+    return InspectionLimits(
+        max_archive_depth=limits.max_archive_depth,
+        max_members=limits.max_members,
+        max_total_bytes=int(limits.max_total_bytes),
+        max_ratio=limits.max_ratio,
+        time_budget=limits.time_budget_seconds,
+    )
 
 
 def identify(directory: Directory, envelope: Envelope) -> Identity:
@@ -47,6 +60,10 @@ def at_end_of_message(
     now: float,
 ) -> tuple[TransactionFacts, Verdict]:
     facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
+    if facts.content is not None:
+        builder.message.seek(0)
+        inspection = inspect_message(builder.message, inspection_limits(runtime.settings))
+        facts = replace(facts, content=replace(facts.content, inspection=inspection))
     sender_activity = activity.gather(
         runtime.settings, facts, lambda: body_text(builder.message), now
     )

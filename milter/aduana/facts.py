@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from aduana.directory.account import Account
+from aduana.inspect import MessageInspection
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,7 @@ class MessageContent:
     size: int
     header_from: tuple[str, ...] = ()
     queue_id: str | None = None
+    inspection: MessageInspection | None = None
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,17 @@ from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, BeforeValidator, ByteSize, ConfigDict, Field, field_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ByteSize,
+    ConfigDict,
+    Field,
+    field_validator,
+    model_validator,
+)
 
-from aduana.verdict import Action
+from aduana.verdict import Action, SmtpReply
 
 _SOCKET = re.compile(
     r"^(inet:\d{1,5}(@[\w.\-]+)?|inet6:\d{1,5}(@[\w:.\-\[\]]+)?|(unix|local):/.+)$"
@@ -115,6 +123,54 @@ class MassMailingRules(Strict):
     one_to_one: OneToOneRule | None = None
 
 
+Direction = Literal["inbound", "outbound", "internal"]
+ALL_DIRECTIONS: tuple[Direction, ...] = ("inbound", "outbound", "internal")
+BlockableCategory = Literal[
+    "executable", "script", "archive", "audio", "video", "image", "document", "encrypted",
+    "text", "other",
+]  # fmt: skip
+
+
+class Exemption(Strict):
+    """Senders a rule does not apply to: named accounts, or ranks from ``from_rank`` up."""
+
+    accounts: tuple[str, ...] = ()
+    from_rank: str | None = None
+
+
+class CategoryRule(Strict):
+    action: RefusalAction = Action.REJECT
+    clause: str | None = None
+    """Defaults to the clause of the attachments rule."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _action_shorthand(cls, value: object) -> object:
+        """``executable: reject`` is short for ``executable: {action: reject}``."""
+        return {"action": value} if isinstance(value, str) else value
+
+
+class AttachmentRules(Strict):
+    """Blocked files by true type (SRE 9.e), also inside archives, however the mail is built."""
+
+    clause: Clause
+    mode: Mode = Mode.ENFORCE
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    blocked: dict[BlockableCategory, CategoryRule] = Field(default_factory=dict)
+    image_max_size: ByteSize | None = None
+    name_tricks: RefusalAction | None = Action.REJECT
+    archive_limits: RefusalAction | None = Action.REJECT
+    malformed: RefusalAction | None = Action.REJECT
+    exempt: Exemption = Exemption()
+
+
+class EncryptionRules(RuleSettings):
+    """Encrypted content and messages (SRE 9.f), unless the sender is authorised."""
+
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    authorised: Exemption = Exemption()
+
+
 class SizeRule(Strict):
     """Per-rank message size caps, lowest ranks first; the last cap covers the rest."""
 
@@ -135,6 +191,8 @@ class Rules(Strict):
     identity: IdentityRules = IdentityRules()
     size: SizeRule | None = None
     mass_mailing: MassMailingRules = MassMailingRules()
+    attachments: AttachmentRules | None = None
+    encryption: EncryptionRules | None = None
 
 
 class Organisation(Strict):
@@ -222,10 +280,28 @@ class InternalErrorSettings(Strict):
     code: int = Field(default=451, ge=400, le=599)
     status: str = "4.7.1"
 
+    @model_validator(mode="after")
+    def _legal_reply(self) -> InternalErrorSettings:
+        SmtpReply(self.code, self.status, "check")
+        expected = {Action.TEMPFAIL: "4", Action.REJECT: "5"}.get(self.action)
+        if expected is not None and str(self.code)[0] != expected:
+            raise ValueError(f"a {self.action.value} needs a {expected}xx code")
+        return self
+
 
 class DirectorySettings(Strict):
     backend: Literal["file"] = "file"
     path: Path
+
+
+class InspectionSettings(Strict):
+    """Hard limits for inspecting one message; hitting one is itself a reason."""
+
+    max_archive_depth: int = Field(default=4, ge=1)
+    max_members: int = Field(default=1000, ge=1)
+    max_total_bytes: ByteSize = ByteSize(200 * 1024 * 1024)
+    max_ratio: float = Field(default=100.0, gt=1)
+    time_budget_seconds: float = Field(default=5.0, gt=0)
 
 
 class StateSettings(Strict):
@@ -257,6 +333,7 @@ class DaemonFile(Strict):
     policies: tuple[Path, ...] = Field(min_length=1)
     approvals: Path | None = None
     state: StateSettings = StateSettings()
+    inspection: InspectionSettings = InspectionSettings()
 
     @field_validator("timezone")
     @classmethod

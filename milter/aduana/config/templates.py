@@ -16,11 +16,25 @@ from types import MappingProxyType
 
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.yamlfile import read_yaml
+from aduana.inspect.model import Category, LimitKind, NameAnomaly
 
 LANGUAGES = ("es", "en")
 
+_NAMES = (
+    *(f"category_{c.value}" for c in Category),
+    *(f"trick_{a.value}" for a in NameAnomaly),
+    *(f"limit_{k.value}" for k in LimitKind),
+)
+
 PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
     {
+        **dict.fromkeys(_NAMES, frozenset[str]()),
+        "attachment_blocked": frozenset({"file", "category", "type"}),
+        "attachment_name": frozenset({"file", "trick"}),
+        "archive_limit": frozenset({"file", "limit"}),
+        "malformed": frozenset({"problem"}),
+        "encrypted": frozenset({"file", "kind"}),
+        "image_size": frozenset({"file", "size", "limit"}),
         "reply": frozenset({"clause", "detail"}),
         "unknown_account": frozenset({"sender"}),
         "inactive_account": frozenset({"sender", "status"}),
@@ -39,9 +53,12 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
 )
 
 
+_TYPOGRAPHY = str.maketrans({"«": '"', "»": '"', "“": '"', "”": '"', "‘": "'", "’": "'"})
+
+
 def ascii_fold(text: str) -> str:
     """SMTP reply text must be ASCII: drop accents, replace anything else."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
     return folded.encode("ascii", "replace").decode("ascii").replace("%", "%%")
 

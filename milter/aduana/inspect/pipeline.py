@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import BinaryIO
+from typing import IO
 
 from aduana.inspect import archives, filetype, names
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
@@ -543,7 +543,7 @@ def _inner_name(outer: tuple[str, ...]) -> str:
 
 
 def inspect_message(
-    source: BinaryIO,
+    source: IO[bytes],
     limits: InspectionLimits | None = None,
     clock: Callable[[], float] = time.monotonic,
 ) -> MessageInspection:

@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterable
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
 from aduana.policy.approvals import waive
+from aduana.policy.attachments import attachment_reasons
 from aduana.policy.context import RuleContext
+from aduana.policy.encryption import encryption_reasons
 from aduana.policy.identity import identity_reasons
 from aduana.policy.mass_mailing import mass_mailing_reasons
 from aduana.policy.size import size_reasons
@@ -19,7 +21,13 @@ from aduana.verdict import Reason, Verdict
 
 RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 
-RULE_FAMILIES: tuple[RuleFamily, ...] = (identity_reasons, size_reasons, mass_mailing_reasons)
+RULE_FAMILIES: tuple[RuleFamily, ...] = (
+    identity_reasons,
+    size_reasons,
+    attachment_reasons,
+    encryption_reasons,
+    mass_mailing_reasons,
+)
 
 
 def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
