@@ -7,12 +7,23 @@ keeps the old one running.
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from aduana.config.errors import ConfigError, Problem
 from aduana.config.loader import Settings, load_settings
+from aduana.config.schema import FileDirectorySettings
 from aduana.directory.account import Directory
 from aduana.directory.file import load_file_directory
+from aduana.directory.ldap import LdapDirectory
+
+DirectoryStateListener = Callable[[bool, str], None]
+
+
+def _ignore_state(healthy: bool, reason: str) -> None:
+    """For one-shot commands (check-config, explain), which report no metrics."""
 
 
 @dataclass(frozen=True)
@@ -20,12 +31,33 @@ class Runtime:
     settings: Settings
     directory: Directory
 
+    def close(self) -> None:
+        """Release what the runtime holds (LDAP connections) after it was replaced."""
+        if isinstance(self.directory, LdapDirectory):
+            self.directory.close()
 
-def build_runtime(config_file: Path) -> Runtime:
+
+def build_runtime(
+    config_file: Path,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    on_directory_state: DirectoryStateListener = _ignore_state,
+) -> Runtime:
     """Load everything a configuration names; raises ConfigError on any problem."""
     settings = load_settings(config_file)
-    directory = load_file_directory(settings.directory_path, settings.organisations)
-    return Runtime(settings, directory)
+    return Runtime(settings, _build_directory(settings, clock, on_directory_state))
+
+
+def _build_directory(
+    settings: Settings, clock: Callable[[], float], on_state: DirectoryStateListener
+) -> Directory:
+    directory = settings.daemon.directory
+    if isinstance(directory, FileDirectorySettings):
+        return load_file_directory(settings.path(directory.path), settings.organisations)
+    try:
+        return LdapDirectory(directory, settings.organisations, clock, on_state)
+    except ValueError as error:
+        raise ConfigError([Problem(settings.config_file, ("directory",), str(error))]) from error
 
 
 class RuntimeHolder:

@@ -13,8 +13,9 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 
+from aduana.config.base import Strict
 from aduana.config.errors import ConfigError, Problem
-from aduana.config.schema import Organisation, Strict
+from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
 from aduana.directory.account import Account
 

@@ -11,9 +11,16 @@ from zoneinfo import ZoneInfo
 from aduana.addresses import domain_of
 from aduana.config.approvals import Approval, load_approvals
 from aduana.config.errors import ConfigError, Problem
-from aduana.config.schema import DaemonFile, OnLadder, Organisation, PolicyFile
+from aduana.config.schema import (
+    DaemonFile,
+    FileDirectorySettings,
+    OnLadder,
+    Organisation,
+    PolicyFile,
+)
 from aduana.config.templates import ReplyTemplates, load_templates
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
+from aduana.directory.ldap_settings import ladder_problems
 
 
 @dataclass(frozen=True)
@@ -39,10 +46,6 @@ class Settings:
         """A path from the main file, taken relative to the main file's folder."""
         return self.config_file.parent / relative
 
-    @property
-    def directory_path(self) -> Path:
-        return self.config_file.parent / self.daemon.directory.path
-
     def organisation_of(self, address: str) -> Organisation | None:
         """The organisation whose domain the address belongs to, if any."""
         return self.by_domain.get(domain_of(address))
@@ -57,9 +60,30 @@ def load_settings(config_file: Path) -> Settings:
     main_document = read_yaml(config_file)
     daemon = validate(main_document, DaemonFile)
     problems: list[Problem] = []
+    organisations = _load_policies(main_document, daemon, problems)
+    problems.extend(_directory_problems(main_document, daemon, organisations))
+    templates_dir = config_file.parent / daemon.templates if daemon.templates else None
+    if templates_dir is not None and not templates_dir.is_dir():
+        problems.append(
+            main_document.problem(("templates",), f"no such directory: {templates_dir}")
+        )
+        templates_dir = None
+    try:
+        templates = load_templates(templates_dir)
+    except ConfigError as error:
+        problems.extend(error.problems)
+    approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
+    if problems:
+        raise ConfigError(problems)
+    return Settings(config_file, daemon, tuple(organisations), templates, approvals)
+
+
+def _load_policies(
+    main_document: YamlDocument, daemon: DaemonFile, problems: list[Problem]
+) -> list[Organisation]:
     organisations: list[Organisation] = []
     for index, relative in enumerate(daemon.policies):
-        policy_path = config_file.parent / relative
+        policy_path = main_document.file.parent / relative
         if not policy_path.is_file():
             problems.append(
                 main_document.problem(("policies", index), f"no such file: {policy_path}")
@@ -73,32 +97,40 @@ def load_settings(config_file: Path) -> Settings:
             continue
         problems.extend(_check_organisations(document, policy, organisations))
         organisations.extend(policy.organisations)
-    directory = config_file.parent / daemon.directory.path
-    if not directory.is_file():
-        problems.append(main_document.problem(("directory", "path"), f"no such file: {directory}"))
-    templates_dir = config_file.parent / daemon.templates if daemon.templates else None
-    if templates_dir is not None and not templates_dir.is_dir():
-        problems.append(
-            main_document.problem(("templates",), f"no such directory: {templates_dir}")
-        )
-        templates_dir = None
+    return organisations
+
+
+def _directory_problems(
+    main_document: YamlDocument, daemon: DaemonFile, organisations: list[Organisation]
+) -> list[Problem]:
+    if isinstance(daemon.directory, FileDirectorySettings):
+        directory = main_document.file.parent / daemon.directory.path
+        if directory.is_file():
+            return []
+        return [main_document.problem(("directory", "path"), f"no such file: {directory}")]
+    return [
+        main_document.problem(("directory", *path), message)
+        for path, message in ladder_problems(daemon.directory, organisations)
+    ]
+
+
+def _load_approvals(
+    main_document: YamlDocument,
+    daemon: DaemonFile,
+    organisations: tuple[Organisation, ...],
+    problems: list[Problem],
+) -> tuple[Approval, ...]:
+    if daemon.approvals is None:
+        return ()
+    register = main_document.file.parent / daemon.approvals
+    if not register.is_file():
+        problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
+        return ()
     try:
-        templates = load_templates(templates_dir)
+        return load_approvals(register, organisations)
     except ConfigError as error:
         problems.extend(error.problems)
-    approvals: tuple[Approval, ...] = ()
-    if daemon.approvals is not None:
-        register = config_file.parent / daemon.approvals
-        if not register.is_file():
-            problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
-        else:
-            try:
-                approvals = load_approvals(register, tuple(organisations))
-            except ConfigError as error:
-                problems.extend(error.problems)
-    if problems:
-        raise ConfigError(problems)
-    return Settings(config_file, daemon, tuple(organisations), templates, approvals)
+        return ()
 
 
 def _check_organisations(

@@ -10,15 +10,15 @@ from typing import Annotated, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
-    BaseModel,
     BeforeValidator,
     ByteSize,
-    ConfigDict,
     Field,
     field_validator,
     model_validator,
 )
 
+from aduana.config.base import Strict
+from aduana.directory.ldap_settings import LdapDirectorySettings
 from aduana.verdict import Action, SmtpReply
 
 _SOCKET = re.compile(
@@ -43,10 +43,6 @@ def _duration_seconds(value: object) -> object:
 
 
 Duration = Annotated[int, BeforeValidator(_duration_seconds), Field(gt=0)]
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
 
 class Mode(StrEnum):
@@ -289,9 +285,14 @@ class InternalErrorSettings(Strict):
         return self
 
 
-class DirectorySettings(Strict):
+class FileDirectorySettings(Strict):
     backend: Literal["file"] = "file"
     path: Path
+
+
+DirectorySettings = Annotated[
+    FileDirectorySettings | LdapDirectorySettings, Field(discriminator="backend")
+]
 
 
 class InspectionSettings(Strict):

@@ -10,12 +10,15 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from aduana.config.base import Strict
 from aduana.config.errors import PathPart
-from aduana.config.schema import Organisation, Strict
+
+if TYPE_CHECKING:
+    from aduana.config.schema import Organisation
 
 _URL = re.compile(r"^ldaps?://[^\s/]+/?$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
