@@ -21,6 +21,7 @@ from aduana.config.errors import ConfigError
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime, RuntimeHolder, build_runtime
+from aduana.sanctions import Sanctions
 from aduana.state import StoreState, StoreStateChange
 from aduana.state.build import build_counter_store
 
@@ -43,14 +44,18 @@ class Daemon:
         """Build a whole new runtime; on any problem keep the old one and say why."""
         now = time.time()
         try:
-            runtime = build_runtime(self.config_file)
+            runtime = build_runtime(
+                self.config_file, on_directory_state=_directory_reporter(self.metrics, self.logger)
+            )
         except ConfigError as error:
             self.metrics.config_reloads.labels(result="failure").inc()
             self.metrics.config_last_reload.labels(result="failure").set(now)
             self.logger.error("config_reload_failed", problems=[str(p) for p in error.problems])
             return False
-        _warn_about_restart_only_changes(self.logger, self.holder.current, runtime)
+        old = self.holder.current
+        _warn_about_restart_only_changes(self.logger, old, runtime)
         self.holder.swap(runtime)
+        old.close()
         self.metrics.config_reloads.labels(result="success").inc()
         self.metrics.config_last_reload.labels(result="success").set(now)
         self.logger.info("config_reloaded", **_summary(runtime))
@@ -79,7 +84,7 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
 
 def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
     before, after = old.settings.daemon, new.settings.daemon
-    for name in ("milter", "metrics", "logging", "state"):
+    for name in ("milter", "metrics", "logging", "state", "ledger"):
         if getattr(before, name) != getattr(after, name):
             logger.warning("config_change_needs_restart", section=name)
 
@@ -96,15 +101,32 @@ def _state_reporter(metrics: Metrics, logger: Any) -> Callable[[StoreStateChange
     return report
 
 
+def _directory_reporter(metrics: Metrics, logger: Any) -> Callable[[bool, str], None]:
+    def report(healthy: bool, reason: str) -> None:
+        metrics.directory_degraded.set(0 if healthy else 1)
+        if healthy:
+            logger.info("directory_recovered")
+        else:
+            logger.warning("directory_degraded", reason=reason)
+
+    return report
+
+
 def run(config_file: Path) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the process exit status."""
-    runtime = build_runtime(config_file)
+    metrics = Metrics.create(CollectorRegistry())
+    logger = structlog.get_logger("aduana")
+    runtime = build_runtime(config_file, on_directory_state=_directory_reporter(metrics, logger))
     settings = runtime.settings.daemon
     configure_logging(settings.logging.level)
-    logger = structlog.get_logger("aduana")
-    metrics = Metrics.create(CollectorRegistry())
     daemon = Daemon(config_file, RuntimeHolder(runtime), metrics, logger)
     store = build_counter_store(runtime.settings, _state_reporter(metrics, logger))
+    ledger = settings.ledger
+    sanctions = (
+        Sanctions.open(ledger, runtime.settings.path(ledger.path), metrics, logger)
+        if ledger.enabled
+        else None
+    )
     install_session_factory(
         SessionServices(
             runtime=lambda: daemon.holder.current,
@@ -113,6 +135,7 @@ def run(config_file: Path) -> int:
             clock=time.monotonic,
             wall_clock=time.time,
             activity=ActivityCounter(store, metrics),
+            sanctions=sanctions,
         )
     )
     if settings.metrics.enabled:
@@ -145,5 +168,8 @@ def run(config_file: Path) -> int:
     if daemon.milter_error:
         logger.error("milter_failed", error=str(daemon.milter_error[0]))
         return 1
+    if sanctions is not None:
+        sanctions.close()
+    daemon.holder.current.close()
     logger.info("stopped")
     return 0

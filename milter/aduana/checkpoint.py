@@ -7,6 +7,7 @@ counter-store I/O happens here; the engine itself stays pure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -36,18 +37,29 @@ def inspection_limits(settings: Settings) -> InspectionLimits:
     )
 
 
-def identify(directory: Directory, envelope: Envelope) -> Identity:
+def never_suspended(address: str) -> bool:
+    return False
+
+
+def identify(
+    directory: Directory, envelope: Envelope, suspended: Callable[[str], bool]
+) -> Identity:
     login = envelope.login
+    sender_account = directory.by_address(envelope.sender) if envelope.sender else None
     return Identity(
-        sender_account=directory.by_address(envelope.sender) if envelope.sender else None,
+        sender_account=sender_account,
         login_account=directory.by_login(login) if login else None,
+        sending_suspended=sender_account is not None and suspended(sender_account.address),
     )
 
 
 def at_mail_from(
-    runtime: Runtime, envelope: Envelope, now: float
+    runtime: Runtime,
+    envelope: Envelope,
+    now: float,
+    suspended: Callable[[str], bool] = never_suspended,
 ) -> tuple[TransactionBuilder, TransactionFacts, Verdict]:
-    builder = TransactionBuilder(envelope, identify(runtime.directory, envelope))
+    builder = TransactionBuilder(envelope, identify(runtime.directory, envelope, suspended))
     facts = builder.envelope_facts(datetime.fromtimestamp(now, UTC))
     return builder, facts, decide(runtime.settings, facts)
 

@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain | approvals list."""
+"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts."""
 
 from __future__ import annotations
 
@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
+from aduana import ledger_commands
 from aduana.approvals_report import render_approvals
 from aduana.config.errors import ConfigError
 from aduana.explain import Submission, explain, verdict_as_json
+from aduana.ledger import LedgerUnavailableError
 from aduana.runtime import build_runtime
 
 
@@ -36,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--config", type=Path, required=True)
     listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
+    ledger_commands.add_commands(commands)
     return parser
 
 
@@ -46,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from aduana.app import run
 
             return run(args.config)
+        if args.command in ("report", "accounts"):
+            return ledger_commands.run_command(args)
         if args.command == "approvals":
             settings = build_runtime(args.config).settings
             today = args.on or datetime.now(settings.zone).date()
@@ -71,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in error.problems:
             print(f"aduana: {problem}", file=sys.stderr)
         return 2
-    except OSError as error:
+    except (OSError, LedgerUnavailableError) as error:
         print(f"aduana: {error}", file=sys.stderr)
         return 2
 

@@ -33,6 +33,8 @@ class Identity:
 
     sender_account: Account | None = None
     login_account: Account | None = None
+    sending_suspended: bool = False
+    """Sending suspended by escalation of violations (sanctions), until an admin lifts it."""
 
 
 @dataclass(frozen=True)

@@ -10,18 +10,26 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import Milter
 
 from aduana.activity import ActivityCounter
 from aduana.addresses import parse_address
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from
+from aduana.checkpoint import (
+    ENVELOPE_ACTIONS,
+    at_end_of_message,
+    at_mail_from,
+    never_suspended,
+)
 from aduana.config.templates import ascii_fold
+from aduana.directory.ldap import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
+from aduana.sanctions import Sanctions
 from aduana.transaction import TransactionBuilder, declared_size
 from aduana.verdict import Action, SmtpReply, Verdict
 
@@ -55,6 +63,7 @@ class SessionServices:
     wall_clock: Callable[[], float]
     """Unix time, for rolling windows and approval dates."""
     activity: ActivityCounter
+    sanctions: Sanctions | None = None
 
 
 class MilterSession(Milter.Base):  # type: ignore[misc]
@@ -79,6 +88,14 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
                 result = self._internal_error() if can_reply else CONTINUE
             else:
                 result = step()
+        except DirectoryUnavailableError as error:
+            # An expected outage, not a bug: the MTA keeps the mail and retries.
+            self._services.logger.warning(
+                "directory_unavailable", stage=stage, client=self._client, error=str(error)
+            )
+            self._services.metrics.backend_tempfails.labels(backend="directory").inc()
+            self._failed_stage = stage
+            result = self._internal_error() if can_reply else CONTINUE
         except Exception:
             self._services.logger.exception("internal_error", stage=stage, client=self._client)
             self._services.metrics.internal_errors.labels(stage=stage).inc()
@@ -157,7 +174,11 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             declared_size=declared_size(params),
             client_address=self._client,
         )
-        builder, facts, verdict = at_mail_from(self._runtime, envelope, self._services.wall_clock())
+        sanctions = self._services.sanctions
+        builder, facts, verdict = at_mail_from(
+            self._runtime, envelope, self._services.wall_clock(),
+            sanctions.is_suspended if sanctions else never_suspended,
+        )  # fmt: skip
         self._new_transaction(builder)
         if verdict.action in ENVELOPE_ACTIONS:
             return self._apply(facts, verdict)
@@ -200,6 +221,9 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
     def _apply(self, facts: TransactionFacts, verdict: Verdict) -> int:
         busy = self._busy_seconds + self._services.clock() - self._step_started
         record_decision(self._services.logger, self._services.metrics, facts, verdict, busy)
+        if self._services.sanctions is not None:
+            at = datetime.fromtimestamp(self._services.wall_clock(), UTC)
+            self._services.sanctions.after_decision(facts, verdict, at)
         if verdict.reply is not None:
             self.setreply(str(verdict.reply.code), verdict.reply.status, verdict.reply.text)
         if verdict.action is Action.QUARANTINE:

@@ -305,6 +305,25 @@ class InspectionSettings(Strict):
     time_budget_seconds: float = Field(default=5.0, gt=0)
 
 
+class EscalationSettings(Strict):
+    """N violations of one severity within a window suspend the account's sending."""
+
+    severity: Literal["low", "medium", "high"]
+    threshold: int = Field(ge=1)
+    window: Duration
+
+
+class LedgerSettings(Strict):
+    """Account activity and the violation ledger (SQLite on this node)."""
+
+    enabled: bool = True
+    path: Path = Path("/var/lib/aduana/ledger.sqlite")
+    default_severity: Literal["low", "medium", "high"] = "medium"
+    severities: dict[str, Literal["low", "medium", "high"]] = Field(default_factory=dict)
+    """Severity by rule id or rule family (e.g. 'encryption', 'identity.login_mismatch')."""
+    escalation: tuple[EscalationSettings, ...] = ()
+
+
 class StateSettings(Strict):
     """Where rolling-window counters live: this node's memory, or a shared Redis."""
 
@@ -335,6 +354,7 @@ class DaemonFile(Strict):
     approvals: Path | None = None
     state: StateSettings = StateSettings()
     inspection: InspectionSettings = InspectionSettings()
+    ledger: LedgerSettings = LedgerSettings()
 
     @field_validator("timezone")
     @classmethod

@@ -38,6 +38,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "reply": frozenset({"clause", "detail"}),
         "unknown_account": frozenset({"sender"}),
         "inactive_account": frozenset({"sender", "status"}),
+        "sending_suspended": frozenset({"sender"}),
         "status_suspended": frozenset(),
         "status_cancelled": frozenset(),
         "login_mismatch": frozenset({"login", "sender"}),

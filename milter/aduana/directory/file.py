@@ -57,7 +57,11 @@ class FileDirectory:
         return self.by_login_index.get(login.casefold())
 
     def __len__(self) -> int:
-        return len({id(a) for a in self.by_address_index.values()})
+        return len(self.accounts())
+
+    def accounts(self) -> tuple[Account, ...]:
+        """Every account once (aliases point at the same account)."""
+        return tuple({a.address: a for a in self.by_address_index.values()}.values())
 
 
 def load_file_directory(file: Path, organisations: Iterable[Organisation]) -> FileDirectory:

@@ -28,6 +28,9 @@ class Metrics:
     window_peak_usage: Gauge
     state_degraded: Gauge
     approvals_used: Counter
+    directory_degraded: Gauge
+    backend_tempfails: Counter
+    sending_suspensions: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -103,6 +106,22 @@ class Metrics:
                 "aduana_approvals_used",
                 "Reasons waived by a written approval, by clause",
                 ["clause"],
+                registry=registry,
+            ),
+            directory_degraded=Gauge(
+                "aduana_directory_degraded",
+                "1 while the LDAP directory is unreachable (answers from cache, then fail mode)",
+                registry=registry,
+            ),
+            backend_tempfails=Counter(
+                "aduana_backend_tempfails",
+                "Transactions answered 4xx because a backend (directory) was unavailable",
+                ["backend"],
+                registry=registry,
+            ),
+            sending_suspensions=Counter(
+                "aduana_sending_suspensions",
+                "Accounts whose sending was suspended by escalation of violations",
                 registry=registry,
             ),
         )

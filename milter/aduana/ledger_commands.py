@@ -1,0 +1,84 @@
+"""``aduana report ...`` and ``aduana accounts ...``: the ledger, for administrators."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from aduana.directory.file import FileDirectory
+from aduana.ledger import (
+    SendingSuspensions,
+    SqliteLedger,
+    inactive_report,
+    render_csv,
+    render_json,
+    violations_report,
+)
+from aduana.runtime import build_runtime
+
+
+def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser("report", help="reports from the activity and violation ledger")
+    reports = report.add_subparsers(dest="report", required=True)
+    inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
+    inactive.add_argument("--days", type=int, default=180)
+    violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
+    violations.add_argument(
+        "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
+    )
+    violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
+    for parser in (inactive, violations):
+        parser.add_argument("--config", type=Path, required=True)
+        parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")
+    actions = accounts.add_subparsers(dest="accounts", required=True)
+    suspended = actions.add_parser("suspended", help="list accounts whose sending is suspended")
+    unsuspend = actions.add_parser("unsuspend", help="lift a sending suspension")
+    unsuspend.add_argument("address")
+    unsuspend.add_argument("--by", required=True, help="who lifts it (for the record)")
+    for parser in (suspended, unsuspend):
+        parser.add_argument("--config", type=Path, required=True)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    runtime = build_runtime(args.config)
+    settings = runtime.settings
+    now = datetime.now(UTC)
+    path = settings.path(settings.daemon.ledger.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with SqliteLedger(path) as ledger:
+        if args.command == "accounts":
+            return _accounts(args, ledger, now)
+        render = render_json if args.format == "json" else render_csv
+        if args.report == "inactive":
+            if not isinstance(runtime.directory, FileDirectory):
+                print("aduana: the inactive report needs a directory that can list its accounts")
+                return 2
+            rows = inactive_report(
+                runtime.directory.accounts(), ledger.all_last_activity(), now, args.days
+            )
+            print(render(rows), end="")
+            return 0
+        until = _midnight(args.until) if args.until else now
+        since = _midnight(args.since) if args.since else until - timedelta(days=30)
+        print(render(violations_report(ledger.query(since, until), since, until)), end="")
+        return 0
+
+
+def _accounts(args: argparse.Namespace, ledger: SqliteLedger, now: datetime) -> int:
+    suspensions = SendingSuspensions(ledger)
+    if args.accounts == "suspended":
+        for s in suspensions.list_active():
+            print(f"{s.address}\t{s.since.isoformat()}\t{s.by_rule}\t{s.reason}")
+        return 0
+    lifted = suspensions.reverse(args.address, args.by, now)
+    if lifted is None:
+        print(f"aduana: {args.address} has no active sending suspension")
+        return 1
+    print(f"{lifted.address}: suspension of {lifted.since.isoformat()} lifted by {args.by}")
+    return 0
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), UTC)

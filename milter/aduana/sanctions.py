@@ -1,0 +1,96 @@
+"""Account activity, violations and escalation, kept beside the adapter.
+
+After each decision: the last authenticated send of the account is recorded
+(for the 6-month inactivity report), every enforced refusal is recorded
+against the account, and escalation may suspend the account's sending.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from aduana.config.schema import LedgerSettings
+from aduana.facts import TransactionFacts
+from aduana.ledger import (
+    EscalationPolicy,
+    Escalator,
+    SendingSuspensions,
+    Severity,
+    SqliteLedger,
+    Suspension,
+    Violation,
+)
+from aduana.observability.metrics import Metrics
+from aduana.verdict import Action, Reason, Verdict
+
+_RECORDED = (Action.REJECT, Action.QUARANTINE, Action.DISCARD)
+# Refusing a suspended sender is the sanction itself, not a new fault.
+_NOT_A_FAULT = frozenset({"identity.sending_suspended"})
+
+
+def severity_of(settings: LedgerSettings, reason: Reason) -> Severity:
+    """By rule id, else by rule family ('encryption' for 'encryption.unauthorised')."""
+    family = reason.rule.split(".", 1)[0]
+    name = settings.severities.get(reason.rule) or settings.severities.get(family)
+    return Severity(name or settings.default_severity)
+
+
+@dataclass
+class Sanctions:
+    settings: LedgerSettings
+    ledger: SqliteLedger
+    suspensions: SendingSuspensions
+    escalator: Escalator
+    metrics: Metrics
+    logger: Any
+
+    @classmethod
+    def open(cls, settings: LedgerSettings, path: Path, metrics: Metrics, logger: Any) -> Sanctions:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ledger = SqliteLedger(path)
+        suspensions = SendingSuspensions(ledger)
+        policies = [
+            EscalationPolicy(Severity(e.severity), e.threshold, e.window)
+            for e in settings.escalation
+        ]
+        return cls(settings, ledger, suspensions, Escalator(policies, ledger, suspensions),
+                   metrics, logger)  # fmt: skip
+
+    def is_suspended(self, address: str) -> bool:
+        return bool(address) and self.suspensions.is_suspended(address)
+
+    def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
+        identity = facts.identity
+        if identity.login_account is not None and verdict.action is not Action.REJECT:
+            self.ledger.record_send(identity.login_account.address, at)
+        # The person at fault is whoever logged in; without a login, the sender.
+        account = identity.login_account or identity.sender_account
+        if account is None:
+            return
+        queue_id = facts.content.queue_id if facts.content else None
+        for reason in verdict.reasons:
+            if not reason.enforced or reason.action not in _RECORDED or reason.rule in _NOT_A_FAULT:
+                continue
+            violation = Violation.of(
+                reason, account, at=at, severity=severity_of(self.settings, reason),
+                queue_id=queue_id,
+            )  # fmt: skip
+            self.ledger.record(violation)
+            suspension = self.escalator.after_violation(violation)
+            if suspension is not None:
+                self._report(suspension)
+
+    def _report(self, suspension: Suspension) -> None:
+        self.metrics.sending_suspensions.inc()
+        self.logger.warning(
+            "sending_suspended",
+            address=suspension.address,
+            reason=suspension.reason,
+            by_rule=suspension.by_rule,
+        )
+
+    def close(self) -> None:
+        self.ledger.close()

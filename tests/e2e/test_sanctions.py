@@ -1,0 +1,72 @@
+"""Activity and sanctions: repeated grave violations suspend sending until an admin lifts it."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from aduana.cli import main
+
+from .aduana_fixtures import start_aduana
+from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send
+
+JEFE = "analista.prueba@sre.gob.mx"
+DIRECTOR = "director.prueba@sre.gob.mx"
+OUTSIDE = "destino@externo.example"
+SUSPENSION_REFRESH_SECONDS = 2.0  # the daemon re-reads suspensions lifted by another process
+
+
+def message(sender: str, subject: str) -> bytes:
+    return f"From: <{sender}>\nTo: <{OUTSIDE}>\nSubject: {subject}\n\nTexto.\n".encode()
+
+
+def test_five_impersonation_attempts_suspend_sending_until_lifted(
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: RecordingSink,
+    tmp_path: Path,
+) -> None:
+    aduana = start_aduana(milter_factory, tmp_path)
+    gateway = postfix_factory(aduana.process.postfix_spec)
+    config = str(aduana.config_file)
+    assert send(gateway, JEFE, [OUTSIDE], message(JEFE, "propio"), login=JEFE).accepted
+
+    for attempt in range(5):
+        refused = send(
+            gateway, DIRECTOR, [OUTSIDE], message(DIRECTOR, f"ajeno {attempt}"), login=JEFE
+        )
+        assert (refused.stage, refused.code) == (Stage.MAIL, 553)
+
+    suspended = send(gateway, JEFE, [OUTSIDE], message(JEFE, "propio 2"), login=JEFE)
+    assert (suspended.stage, suspended.code, suspended.enhanced_code) == (Stage.MAIL, 550, "5.7.1")
+    assert "suspendido por violaciones reiteradas" in suspended.text
+    assert "clausula SRE 18" in suspended.text
+    assert aduana.metric("aduana_sending_suspensions_total") == 1
+    [event] = aduana.events("sending_suspended")
+    assert event["address"] == JEFE
+
+    assert (
+        main(["accounts", "unsuspend", JEFE, "--by", "mesa de servicios", "--config", config]) == 0
+    )
+    time.sleep(SUSPENSION_REFRESH_SECONDS + 0.5)
+    assert send(gateway, JEFE, [OUTSIDE], message(JEFE, "propio 3"), login=JEFE).accepted
+    assert len(sink.wait_for(count=2, timeout=10)) == 2
+
+
+def test_authenticated_send_takes_the_account_off_the_inactive_report(
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: RecordingSink,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    aduana = start_aduana(milter_factory, tmp_path)
+    gateway = postfix_factory(aduana.process.postfix_spec)
+    assert send(gateway, DIRECTOR, [OUTSIDE], message(DIRECTOR, "activo"), login=DIRECTOR).accepted
+    capsys.readouterr()
+    assert main(["report", "inactive", "--config", str(aduana.config_file)]) == 0
+    report = capsys.readouterr().out
+    assert JEFE in report
+    assert DIRECTOR not in report
