@@ -7,7 +7,7 @@ PYTEST_ARGS ?=
 LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
-APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl \
+APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
 	python3-venv python3-dev gcc make
 
 .PHONY: run test setup system venv lint typecheck pytest clean
@@ -26,7 +26,7 @@ system:
 		echo "installing Debian packages:" $$missing; \
 		echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
 		echo "slapd slapd/no_configuration boolean true" | debconf-set-selections; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
 venv: $(VENV)/.installed

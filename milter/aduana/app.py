@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from aduana.activity import ActivityCounter
 from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
+from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime, RuntimeHolder, build_runtime
@@ -159,10 +160,14 @@ def run(config_file: Path) -> int:
         metrics=settings.metrics.listen if settings.metrics.enabled else None,
         **_summary(runtime),
     )
+    systemd.ready()
     while not daemon.stop_requested.wait(_POLL_SECONDS):
         if daemon.reload_requested.is_set():
             daemon.reload_requested.clear()
-            daemon.reload()
+            systemd.reloading()
+            reloaded = daemon.reload()
+            systemd.ready("" if reloaded else "reload failed; previous configuration in force")
+    systemd.stopping()
     Milter.milter.stop()
     milter_thread.join(timeout=10)
     if daemon.milter_error:

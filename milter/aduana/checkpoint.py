@@ -16,7 +16,7 @@ from aduana.config.loader import Settings
 from aduana.directory.account import Directory
 from aduana.facts import Envelope, Identity, TransactionFacts
 from aduana.inspect import InspectionLimits, inspect_message
-from aduana.message_text import body_text
+from aduana.message_text import body_text, message_text
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.transaction import TransactionBuilder
@@ -39,6 +39,16 @@ def inspection_limits(settings: Settings) -> InspectionLimits:
 
 def never_suspended(address: str) -> bool:
     return False
+
+
+def needs_text(settings: Settings, facts: TransactionFacts) -> bool:
+    """Extract text only when a content or DLP rule could read it."""
+    organisations = [settings.organisation_of(facts.envelope.sender)]
+    organisations += [settings.organisation_of(r) for r in facts.envelope.recipients]
+    return any(
+        org is not None and (org.rules.content is not None or org.rules.dlp is not None)
+        for org in organisations
+    )
 
 
 def identify(
@@ -75,7 +85,8 @@ def at_end_of_message(
     if facts.content is not None:
         builder.message.seek(0)
         inspection = inspect_message(builder.message, inspection_limits(runtime.settings))
-        facts = replace(facts, content=replace(facts.content, inspection=inspection))
+        text = message_text(builder.message) if needs_text(runtime.settings, facts) else None
+        facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     sender_activity = activity.gather(
         runtime.settings, facts, lambda: body_text(builder.message), now
     )

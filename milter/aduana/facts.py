@@ -10,6 +10,7 @@ from datetime import datetime
 
 from aduana.directory.account import Account
 from aduana.inspect import MessageInspection
+from aduana.message_text import MessageText
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,8 @@ class MessageContent:
     header_from: tuple[str, ...] = ()
     queue_id: str | None = None
     inspection: MessageInspection | None = None
+    headers: tuple[tuple[str, str], ...] = ()
+    text: MessageText | None = None
 
 
 @dataclass(frozen=True)

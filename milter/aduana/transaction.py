@@ -42,12 +42,17 @@ class TransactionBuilder:
     header_bytes: int = 0
     body_bytes: int = 0
     header_from: list[str] = field(default_factory=list)
+    headers: list[tuple[str, str]] = field(default_factory=list)
     message: SpooledTemporaryFile[bytes] = field(default_factory=_new_spool)
     """The message as received, in memory up to a threshold, then on disk."""
     _in_body: bool = False
 
     def close(self) -> None:
         self.message.close()
+
+    @property
+    def subject(self) -> str | None:
+        return next((v for n, v in self.headers if n.lower() == "subject"), None)
 
     def envelope_facts(self, received_at: datetime) -> TransactionFacts:
         return TransactionFacts(self.envelope, self.identity, received_at=received_at)
@@ -58,6 +63,7 @@ class TransactionBuilder:
 
     def add_header(self, name: str, value: str) -> None:
         self.header_bytes += len(name) + len(value) + _HEADER_OVERHEAD
+        self.headers.append((name, value))
         self.message.write(f"{name}: {value}\r\n".encode("utf-8", "surrogateescape"))
         if name.lower() == "from":
             self.header_from.extend(
@@ -76,5 +82,6 @@ class TransactionBuilder:
             size=self.header_bytes + _END_OF_HEADERS + self.body_bytes,
             header_from=tuple(self.header_from),
             queue_id=queue_id,
+            headers=tuple(self.headers),
         )
         return TransactionFacts(self.envelope, self.identity, content, received_at)

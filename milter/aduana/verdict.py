@@ -18,6 +18,8 @@ class Action(StrEnum):
     """The outcome of a transaction, from the MTA's point of view."""
 
     ACCEPT = "accept"
+    TAG = "tag"
+    """Accept, with X-Aduana-* headers (and an optional subject prefix)."""
     REJECT = "reject"
     TEMPFAIL = "tempfail"
     DISCARD = "discard"
@@ -31,10 +33,11 @@ class Action(StrEnum):
 
 _PRECEDENCE = {
     Action.ACCEPT: 0,
-    Action.QUARANTINE: 1,
-    Action.DISCARD: 2,
-    Action.TEMPFAIL: 3,
-    Action.REJECT: 4,
+    Action.TAG: 1,
+    Action.QUARANTINE: 2,
+    Action.DISCARD: 3,
+    Action.TEMPFAIL: 4,
+    Action.REJECT: 5,
 }
 
 
@@ -80,6 +83,31 @@ class Reason:
     """What a written approval must lift to waive this reason, e.g. 'rate'."""
     lifted_by: str | None = None
     """The reference of the approval that waived it."""
+    notify: str | None = None
+    """Who gets a notice: sender, admin or both."""
+    score: float | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to the sender or an administrator about a decision."""
+
+    sender: str
+    to: str
+    subject: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Effects:
+    """What the MTA is asked to change; never the body, so DKIM signing after us holds."""
+
+    headers: tuple[tuple[str, str], ...] = ()
+    subject_prefix: str | None = None
+    add_recipients: tuple[str, ...] = ()
+    notices: tuple[Notice, ...] = ()
+    holds: tuple[str, ...] = ()
+    """References of the legal holds that copied this message."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +117,7 @@ class Verdict:
     action: Action
     reasons: tuple[Reason, ...] = field(default_factory=tuple)
     reply: SmtpReply | None = None
+    effects: Effects = field(default_factory=Effects)
 
     @property
     def approvals_used(self) -> tuple[str, ...]:

@@ -113,7 +113,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         settings = self._runtime.settings
         text = settings.templates.render(settings.daemon.language, "internal_error")
         reply = SmtpReply(policy.code, policy.status, ascii_fold(text))
-        self.setreply(str(reply.code), reply.status, reply.text)
+        self._setreply(reply)
         return TEMPFAIL if policy.action is Action.TEMPFAIL else REJECT
 
     # --- milter callbacks ----------------------------------------------------
@@ -211,6 +211,10 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             raise RuntimeError("message callback outside a transaction")
         return self._transaction
 
+    def _setreply(self, reply: SmtpReply) -> None:
+        # libmilter treats '%' as a format character and drops replies with a single one.
+        self.setreply(str(reply.code), reply.status, reply.text.replace("%", "%%"))
+
     def _new_transaction(self, transaction: TransactionBuilder | None) -> None:
         if self._transaction is not None:
             self._transaction.close()
@@ -225,7 +229,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             at = datetime.fromtimestamp(self._services.wall_clock(), UTC)
             self._services.sanctions.after_decision(facts, verdict, at)
         if verdict.reply is not None:
-            self.setreply(str(verdict.reply.code), verdict.reply.status, verdict.reply.text)
+            self._setreply(verdict.reply)
         if verdict.action is Action.QUARANTINE:
             decisive = verdict.decisive
             self.quarantine(f"{decisive.clause}: {decisive.rule}" if decisive else "aduana")

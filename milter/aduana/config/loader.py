@@ -20,6 +20,7 @@ from aduana.config.schema import (
 )
 from aduana.config.templates import ReplyTemplates, load_templates
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
+from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
 from aduana.directory.ldap_settings import ladder_problems
 
 
@@ -32,6 +33,7 @@ class Settings:
     organisations: tuple[Organisation, ...]
     templates: ReplyTemplates
     approvals: tuple[Approval, ...] = ()
+    lexicons: LexiconMatcher = field(default_factory=lambda: LexiconMatcher(shipped_lexicons()))
     by_domain: Mapping[str, Organisation] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -73,9 +75,47 @@ def load_settings(config_file: Path) -> Settings:
     except ConfigError as error:
         problems.extend(error.problems)
     approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
+    lexicons = _load_lexicons(main_document, daemon, organisations, problems)
     if problems:
         raise ConfigError(problems)
-    return Settings(config_file, daemon, tuple(organisations), templates, approvals)
+    assert lexicons is not None
+    return Settings(config_file, daemon, tuple(organisations), templates, approvals, lexicons)
+
+
+def _load_lexicons(
+    main_document: YamlDocument,
+    daemon: DaemonFile,
+    organisations: list[Organisation],
+    problems: list[Problem],
+) -> LexiconMatcher | None:
+    """The shipped lexicons plus the admin's files; every content category must exist."""
+    lexicons = list(shipped_lexicons())
+    for index, relative in enumerate(daemon.lexicons):
+        path = main_document.file.parent / relative
+        try:
+            lexicons.append(load_lexicon(path))
+        except LexiconError as error:
+            problems.append(Problem(Path(error.file), (error.path,), error.message))
+        except OSError as error:
+            problems.append(main_document.problem(("lexicons", index), f"cannot read: {error}"))
+    try:
+        matcher = LexiconMatcher(lexicons)
+    except LexiconError as error:
+        problems.append(Problem(Path(error.file), (error.path,), error.message))
+        return None
+    known = {c.name for c in matcher.categories}
+    for org in organisations:
+        content = org.rules.content
+        for name in content.categories if content else ():
+            if name not in known:
+                problems.append(
+                    Problem(
+                        main_document.file,
+                        ("organisations", org.id, "rules", "content", "categories", name),
+                        f"no lexicon defines category {name!r}; known: {', '.join(sorted(known))}",
+                    )
+                )
+    return matcher
 
 
 def _load_policies(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypeVar
@@ -53,6 +54,8 @@ class Mode(StrEnum):
 
 
 RefusalAction = Literal[Action.REJECT, Action.TEMPFAIL, Action.DISCARD, Action.QUARANTINE]
+RuleAction = Literal[Action.REJECT, Action.TEMPFAIL, Action.DISCARD, Action.QUARANTINE, Action.TAG]
+Notify = Literal["sender", "admin", "both"]
 
 
 class RuleSettings(Strict):
@@ -60,7 +63,9 @@ class RuleSettings(Strict):
 
     clause: Clause
     mode: Mode = Mode.ENFORCE
-    action: RefusalAction = Action.REJECT
+    action: RuleAction = Action.REJECT
+    notify: Notify | None = None
+    """Also send a notice, in the organisation's language, to the sender and/or admin."""
 
 
 class SizeCap(Strict):
@@ -135,7 +140,7 @@ class Exemption(Strict):
 
 
 class CategoryRule(Strict):
-    action: RefusalAction = Action.REJECT
+    action: RuleAction = Action.REJECT
     clause: str | None = None
     """Defaults to the clause of the attachments rule."""
 
@@ -154,10 +159,11 @@ class AttachmentRules(Strict):
     directions: tuple[Direction, ...] = ALL_DIRECTIONS
     blocked: dict[BlockableCategory, CategoryRule] = Field(default_factory=dict)
     image_max_size: ByteSize | None = None
-    name_tricks: RefusalAction | None = Action.REJECT
-    archive_limits: RefusalAction | None = Action.REJECT
-    malformed: RefusalAction | None = Action.REJECT
+    name_tricks: RuleAction | None = Action.REJECT
+    archive_limits: RuleAction | None = Action.REJECT
+    malformed: RuleAction | None = Action.REJECT
     exempt: Exemption = Exemption()
+    notify: Notify | None = None
 
 
 class EncryptionRules(RuleSettings):
@@ -165,6 +171,77 @@ class EncryptionRules(RuleSettings):
 
     directions: tuple[Direction, ...] = ALL_DIRECTIONS
     authorised: Exemption = Exemption()
+
+
+class ContentCategory(Strict):
+    """Score thresholds for one lexicon category: tag at one score, refuse at another."""
+
+    clause: Clause
+    tag_at: float | None = Field(default=None, gt=0)
+    refuse_at: float | None = Field(default=None, gt=0)
+    refuse_action: RefusalAction = Action.REJECT
+    group_only: bool = False
+    """Count only in mail to ``group_recipients`` or more recipients (group mail)."""
+    notify: Notify | None = None
+
+
+class ContentRules(Strict):
+    """Offensive, obscene, chain-letter and commercial content (SRE 8, 9.a-c, 9.h)."""
+
+    mode: Mode = Mode.ENFORCE
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    group_recipients: int = Field(default=5, ge=2)
+    categories: dict[str, ContentCategory] = Field(default_factory=dict)
+
+
+class PersonalDataRule(RuleSettings):
+    """More than ``max_items`` validated CURP, RFC or CLABE values in mail leaving."""
+
+    max_items: int = Field(default=5, ge=0)
+
+
+class DlpRules(Strict):
+    """Classified or personal data leaving the institution (SRE 9.i; Edomex e)."""
+
+    directions: tuple[Direction, ...] = ("outbound",)
+    markings: RuleSettings | None = None
+    personal_data: PersonalDataRule | None = None
+
+
+class BulkRules(Strict):
+    """Inbound newsletters and list mail are tagged so mail clients can file them."""
+
+    clause: Clause
+    mode: Mode = Mode.ENFORCE
+
+
+class JournalSettings(Strict):
+    """A copy of every message, for monitoring and retention (SRE 6)."""
+
+    address: str
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+
+
+class LegalHold(Strict):
+    """All mail of the named accounts is copied to a custodian (judicial order)."""
+
+    reference: str = Field(min_length=1)
+    accounts: tuple[str, ...] = Field(min_length=1)
+    custodian: str
+    valid_until: date | None = None
+
+
+class MonitoringSettings(Strict):
+    journal: JournalSettings | None = None
+    legal_holds: tuple[LegalHold, ...] = ()
+
+
+class NoticeSettings(Strict):
+    """Who notices come from, and which administrator hears about each unit."""
+
+    sender: str = ""
+    admin: str | None = None
+    unit_admins: dict[str, str] = Field(default_factory=dict)
 
 
 class SizeRule(Strict):
@@ -189,6 +266,9 @@ class Rules(Strict):
     mass_mailing: MassMailingRules = MassMailingRules()
     attachments: AttachmentRules | None = None
     encryption: EncryptionRules | None = None
+    content: ContentRules | None = None
+    dlp: DlpRules | None = None
+    bulk: BulkRules | None = None
 
 
 class Organisation(Strict):
@@ -200,6 +280,10 @@ class Organisation(Strict):
     language: Literal["es", "en"] = "es"
     ranks: tuple[str, ...] = Field(min_length=1, description="Rank ladder, lowest first")
     rules: Rules = Rules()
+    subject_tag: str | None = None
+    """Prefix added to the subject of tagged mail, e.g. "[ADUANA]"."""
+    monitoring: MonitoringSettings = MonitoringSettings()
+    notices: NoticeSettings = NoticeSettings()
 
     @field_validator("domains")
     @classmethod
@@ -305,6 +389,15 @@ class InspectionSettings(Strict):
     time_budget_seconds: float = Field(default=5.0, gt=0)
 
 
+class NoticeDelivery(Strict):
+    """Where notices are submitted: normally the local MTA."""
+
+    enabled: bool = True
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    timeout_seconds: float = Field(default=10.0, gt=0)
+
+
 class EscalationSettings(Strict):
     """N violations of one severity within a window suspend the account's sending."""
 
@@ -355,6 +448,9 @@ class DaemonFile(Strict):
     state: StateSettings = StateSettings()
     inspection: InspectionSettings = InspectionSettings()
     ledger: LedgerSettings = LedgerSettings()
+    notices: NoticeDelivery = NoticeDelivery()
+    lexicons: tuple[Path, ...] = ()
+    """Extra lexicon files (YAML) on top of the shipped Spanish and English lists."""
 
     @field_validator("timezone")
     @classmethod

@@ -35,6 +35,28 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "malformed": frozenset({"problem"}),
         "encrypted": frozenset({"file", "kind"}),
         "image_size": frozenset({"file", "size", "limit"}),
+        "content_tagged": frozenset({"category", "score"}),
+        "content_refused": frozenset({"category", "score"}),
+        "dlp_marking": frozenset({"marking"}),
+        "dlp_personal_data": frozenset({"count", "limit"}),
+        "bulk": frozenset({"signals"}),
+        "marking_reserved": frozenset(),
+        "marking_confidential": frozenset(),
+        "marking_classified": frozenset(),
+        "lexicon_offensive": frozenset(),
+        "lexicon_obscene": frozenset(),
+        "lexicon_chain_letter": frozenset(),
+        "lexicon_commercial": frozenset(),
+        "notice_subject": frozenset({"clause", "action"}),
+        "notice_body": frozenset(
+            {"sender", "recipients", "subject", "clause", "detail", "action", "when", "queue_id"}
+        ),
+        "action_reject": frozenset(),
+        "action_tempfail": frozenset(),
+        "action_discard": frozenset(),
+        "action_quarantine": frozenset(),
+        "action_tag": frozenset(),
+        "action_accept": frozenset(),
         "reply": frozenset({"clause", "detail"}),
         "unknown_account": frozenset({"sender"}),
         "inactive_account": frozenset({"sender", "status"}),
@@ -61,7 +83,7 @@ def ascii_fold(text: str) -> str:
     """SMTP reply text must be ASCII: drop accents, replace anything else."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return folded.encode("ascii", "replace").decode("ascii").replace("%", "%%")
+    return folded.encode("ascii", "replace").decode("ascii")
 
 
 @dataclass(frozen=True)
@@ -72,6 +94,11 @@ class ReplyTemplates:
 
     def render(self, language: str, key: str, **values: str) -> str:
         return self.by_language[language][key].substitute(values)
+
+    def render_or(self, language: str, key: str, default: str, **values: str) -> str:
+        """Render ``key`` if the templates have it (e.g. admin-added categories may not)."""
+        template = self.by_language[language].get(key)
+        return template.substitute(values) if template is not None else default
 
 
 def load_templates(override_dir: Path | None = None) -> ReplyTemplates:

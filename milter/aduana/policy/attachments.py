@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import cast
 
-from aduana.config.schema import AttachmentRules, CategoryRule, Organisation, RefusalAction
+from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import Scope, exempt, scopes
@@ -110,7 +110,7 @@ class _Judge:
     def _reason(
         self,
         rule: str,
-        action: RefusalAction,
+        action: Action,
         refusal: tuple[int, str],
         template: str,
         *,
@@ -121,7 +121,7 @@ class _Judge:
         return self.ctx.reason(
             rule=rule, clause=clause or self.rules.clause, mode=self.rules.mode,
             organisation=self.org, action=action, refusal=refusal, template=template,
-            waivable_as=waivable_as, **values,
+            waivable_as=waivable_as, notify=self.rules.notify, **values,
         )  # fmt: skip
 
 

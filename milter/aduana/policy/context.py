@@ -42,6 +42,7 @@ class RuleContext:
         refusal: tuple[int, str],
         template: str,
         waivable_as: str | None = None,
+        notify: str | None = None,
         **values: str,
     ) -> Reason:
         """Build a Reason whose detail and SMTP reply come from the templates."""
@@ -63,4 +64,5 @@ class RuleContext:
             reply=reply,
             organisation=organisation.id,
             waivable_as=waivable_as,
+            notify=notify,
         )

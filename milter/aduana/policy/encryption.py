@@ -37,7 +37,8 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
         yield ctx.reason(
             rule="encryption.unauthorised", clause=rule.clause, mode=rule.mode,
             organisation=scope.organisation, action=rule.action, refusal=_NOT_AUTHORISED,
-            template="encrypted", waivable_as="encryption", file=where, kind=kind,
+            template="encrypted", waivable_as="encryption", notify=rule.notify, file=where,
+            kind=kind,
         )  # fmt: skip
 
 

@@ -7,12 +7,17 @@ facts (including directory answers) and applies the verdict.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
+from aduana.policy.bulk import bulk_reasons
+from aduana.policy.content import content_reasons
 from aduana.policy.context import RuleContext
+from aduana.policy.dlp import dlp_reasons
+from aduana.policy.effects import effects_for
 from aduana.policy.encryption import encryption_reasons
 from aduana.policy.identity import identity_reasons
 from aduana.policy.mass_mailing import mass_mailing_reasons
@@ -27,6 +32,9 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     attachment_reasons,
     encryption_reasons,
     mass_mailing_reasons,
+    content_reasons,
+    dlp_reasons,
+    bulk_reasons,
 )
 
 
@@ -36,4 +44,5 @@ def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
     reasons = tuple(reason for family in RULE_FAMILIES for reason in family(context))
     day = facts.received_at.astimezone(settings.zone).date() if facts.received_at else None
     reasons = waive(reasons, settings.approvals, facts.identity.sender_account, day)
-    return Verdict.from_reasons(reasons)
+    verdict = Verdict.from_reasons(reasons)
+    return replace(verdict, effects=effects_for(settings, facts, verdict))

@@ -75,8 +75,9 @@ def _sender_account_usable(ctx: RuleContext, org: Organisation) -> Iterator[Reas
                 sender=sender,
             )
     elif ctx.facts.identity.sending_suspended and identity.inactive_account is not None:
-        yield _reason(ctx, org, identity.inactive_account, "sending_suspended", _NOT_AUTHORISED,
-                      sender=sender)
+        yield _reason(
+            ctx, org, identity.inactive_account, "sending_suspended", _NOT_AUTHORISED, sender=sender
+        )
     elif account.status is not AccountStatus.ACTIVE and identity.inactive_account is not None:
         status = ctx.settings.templates.render(
             ctx.language_of(org), f"status_{account.status.value}"

@@ -100,5 +100,5 @@ def _reason(
     return ctx.reason(
         rule=f"mass_mailing.{rule_id}", clause=rule.clause, mode=rule.mode, organisation=org,
         action=rule.action, refusal=refusal, template=template or rule_id,
-        waivable_as=rule_id, **values,
+        waivable_as=rule_id, notify=rule.notify, **values,
     )  # fmt: skip

@@ -1,0 +1,52 @@
+"""Classified and personal data leaving the institution (SRE 9.i; Edomex prohibiciones e).
+
+Markings such as RESERVADO or CONFIDENCIAL in the subject, body or attachment
+text, and more than a configured number of validated CURP, RFC or CLABE values,
+in mail to outside recipients.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from aduana.content.classification import find_markings
+from aduana.content.identifiers import count_personal_data
+from aduana.policy.context import RuleContext
+from aduana.policy.scope import scopes
+from aduana.verdict import Reason
+
+_REFUSED = (550, "5.7.1")
+
+
+def dlp_reasons(ctx: RuleContext) -> Iterator[Reason]:
+    content = ctx.facts.content
+    if content is None or content.text is None:
+        return
+    text = content.text
+    for scope in scopes(ctx):
+        rules = scope.organisation.rules.dlp
+        if rules is None or not scope.governs_sender or not scope.applies(rules.directions):
+            continue
+        org = scope.organisation
+        language = ctx.language_of(org)
+        if rules.markings is not None:
+            markings = [m for part in (text.subject, text.body, text.attachments)
+                        for m in find_markings(part)]  # fmt: skip
+            if markings:
+                rule = rules.markings
+                kind = ctx.settings.templates.render(language, f"marking_{markings[0].kind.value}")
+                yield ctx.reason(
+                    rule="dlp.classified_marking", clause=rule.clause, mode=rule.mode,
+                    organisation=org, action=rule.action, refusal=_REFUSED,
+                    template="dlp_marking", notify=rule.notify, marking=kind,
+                )  # fmt: skip
+        personal = rules.personal_data
+        if personal is not None:
+            count = count_personal_data(text.everything).total
+            if count > personal.max_items:
+                yield ctx.reason(
+                    rule="dlp.personal_data", clause=personal.clause, mode=personal.mode,
+                    organisation=org, action=personal.action, refusal=_REFUSED,
+                    template="dlp_personal_data", notify=personal.notify,
+                    count=str(count), limit=str(personal.max_items),
+                )  # fmt: skip
