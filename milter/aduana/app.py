@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from aduana.activity import ActivityCounter
 from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
+from aduana.notices import Notifier
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
@@ -128,6 +129,7 @@ def run(config_file: Path) -> int:
         if ledger.enabled
         else None
     )
+    notifier = Notifier(settings.notices, metrics, logger)
     install_session_factory(
         SessionServices(
             runtime=lambda: daemon.holder.current,
@@ -137,6 +139,7 @@ def run(config_file: Path) -> int:
             wall_clock=time.time,
             activity=ActivityCounter(store, metrics),
             sanctions=sanctions,
+            notifier=notifier,
         )
     )
     if settings.metrics.enabled:
@@ -173,6 +176,7 @@ def run(config_file: Path) -> int:
     if daemon.milter_error:
         logger.error("milter_failed", error=str(daemon.milter_error[0]))
         return 1
+    notifier.close()
     if sanctions is not None:
         sanctions.close()
     daemon.holder.current.close()

@@ -44,31 +44,31 @@ def test_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> N
     ("file", "old", "new", "expected"),
     [
         ("policies/sre.yaml", "max_size: 5 MiB", "max_size: cinco",
-         "policies/sre.yaml:32: organisations[0].rules.size.caps[0].max_size: could not parse"),
+         "policies/sre.yaml:{line}: organisations[0].rules.size.caps[0].max_size: could not parse"),
         ("policies/sre.yaml", "up_to_rank: Jefe de Departamento", "up_to_rank: Jefe de Piso",
-         "policies/sre.yaml:32: organisations[0].rules.size.caps[0].up_to_rank: unknown rank "
+         "policies/sre.yaml:{line}: organisations[0].rules.size.caps[0].up_to_rank: unknown rank "
          "'Jefe de Piso'"),
         ("policies/sre.yaml", 'unknown_account: {clause: "SRE 3"}',
          'unknown_account: {clause: "SRE 3", acción: reject}',
-         "policies/sre.yaml:24: organisations[0].rules.identity.unknown_account.acción: "
+         "policies/sre.yaml:{line}: organisations[0].rules.identity.unknown_account.acción: "
          "Extra inputs are not permitted"),
         ("policies/edugem.yaml", "domains: [seiem.edu.mx]", "domains: [edugem.gob.mx]",
          "policies/edugem.yaml:{line}: organisations[1].domains[0]: domain 'edugem.gob.mx' already "
          "belongs to 'edugem'"),
         ("policies/edugem.yaml", "language: es", "language: fr",
-         "policies/edugem.yaml:10: organisations[0].language: Input should be 'es' or 'en'"),
+         "policies/edugem.yaml:{line}: organisations[0].language: Input should be 'es' or 'en'"),
         ("aduana.yaml", 'socket: "inet:10025@127.0.0.1"', 'socket: "tcp:10025"',
-         "aduana.yaml:6: milter.socket: Value error, must look like inet:PORT@HOST"),
+         "aduana.yaml:{line}: milter.socket: Value error, must look like inet:PORT@HOST"),
         ("aduana.yaml", "  - policies/edugem.yaml", "  - policies/nada.yaml",
-         "aduana.yaml:36: policies[1]: no such file"),
+         "aduana.yaml:{line}: policies[1]: no such file"),
         ("directory/cuentas.yaml", "rank: Director General\n", "rank: Director Supremo\n",
-         "directory/cuentas.yaml:12: accounts[1].rank: rank 'Director Supremo' is not on the "
+         "directory/cuentas.yaml:{line}: accounts[1].rank: rank 'Director Supremo' is not on the "
          "ladder of 'sre'"),
         ("directory/cuentas.yaml", "status: suspended", "status: vacaciones",
-         "directory/cuentas.yaml:20: accounts[2].status: Input should be 'active', 'suspended' "
+         "directory/cuentas.yaml:{line}: accounts[2].status: Input should be 'active', 'suspended' "
          "or 'cancelled'"),
         ("policies/sre.yaml", "    language: es\n", "    language: es\n  language: [\n",
-         "policies/sre.yaml:8: (top level): invalid YAML: expected <block end>, but found '?' "
+         "policies/sre.yaml:{line+1}: (top level): invalid YAML: expected <block end>, but found '?' "
          "(while parsing a block collection)"),
     ],
 )  # fmt: skip
@@ -76,7 +76,8 @@ def test_bad_file_is_named_with_yaml_path_and_problem(
     config_copy: Path, file: str, old: str, new: str, expected: str
 ) -> None:
     text = (config_copy / file).read_text(encoding="utf-8")
-    expected = expected.replace("{line}", str(text[: text.index(old)].count("\n") + 1))
+    line = text[: text.index(old)].count("\n") + 1
+    expected = expected.replace("{line}", str(line)).replace("{line+1}", str(line + 1))
     edit(config_copy / file, old, new)
     problems = problems_of(config_copy)
     assert any(expected in p for p in problems), problems

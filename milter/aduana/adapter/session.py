@@ -26,12 +26,13 @@ from aduana.checkpoint import (
 from aduana.config.templates import ascii_fold
 from aduana.directory.ldap import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
+from aduana.notices import Notifier
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
 from aduana.sanctions import Sanctions
 from aduana.transaction import TransactionBuilder, declared_size
-from aduana.verdict import Action, SmtpReply, Verdict
+from aduana.verdict import Action, Effects, SmtpReply, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -64,6 +65,7 @@ class SessionServices:
     """Unix time, for rolling windows and approval dates."""
     activity: ActivityCounter
     sanctions: Sanctions | None = None
+    notifier: Notifier | None = None
 
 
 class MilterSession(Milter.Base):  # type: ignore[misc]
@@ -211,6 +213,19 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             raise RuntimeError("message callback outside a transaction")
         return self._transaction
 
+    def _modify(self, facts: TransactionFacts, effects: Effects) -> None:
+        """Headers and recipients only; the body is never touched (DKIM stays valid)."""
+        for name, value in effects.headers:
+            self.addheader(name, value)
+        if effects.subject_prefix and facts.content is not None:
+            subject = next((v for n, v in facts.content.headers if n.lower() == "subject"), None)
+            if subject is None:
+                self.addheader("Subject", effects.subject_prefix)
+            elif not subject.startswith(effects.subject_prefix):
+                self.chgheader("Subject", 1, f"{effects.subject_prefix} {subject}")
+        for recipient in effects.add_recipients:
+            self.addrcpt(f"<{recipient}>")
+
     def _setreply(self, reply: SmtpReply) -> None:
         # libmilter treats '%' as a format character and drops replies with a single one.
         self.setreply(str(reply.code), reply.status, reply.text.replace("%", "%%"))
@@ -230,9 +245,14 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             self._services.sanctions.after_decision(facts, verdict, at)
         if verdict.reply is not None:
             self._setreply(verdict.reply)
+        if facts.content is not None:
+            self._modify(facts, verdict.effects)
         if verdict.action is Action.QUARANTINE:
             decisive = verdict.decisive
             self.quarantine(f"{decisive.clause}: {decisive.rule}" if decisive else "aduana")
+        if self._services.notifier is not None:
+            for notice in verdict.effects.notices:
+                self._services.notifier.send(notice)
         self._new_transaction(None)
         return _MILTER_RESULT[verdict.action]
 

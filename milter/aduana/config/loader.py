@@ -160,7 +160,9 @@ def _load_approvals(
     organisations: tuple[Organisation, ...],
     problems: list[Problem],
 ) -> tuple[Approval, ...]:
-    if daemon.approvals is None:
+    if daemon.approvals is None or problems:
+        # With a broken policy file the organisations are incomplete, and every
+        # approval of theirs would be reported as unknown: fix the policies first.
         return ()
     register = main_document.file.parent / daemon.approvals
     if not register.is_file():

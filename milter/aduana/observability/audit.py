@@ -50,6 +50,10 @@ def record_decision(
         reply=str(verdict.reply) if verdict.reply else None,
         reasons=[_reason_fields(r) for r in verdict.reasons],
         approvals=list(verdict.approvals_used),
+        added_headers=[name for name, _ in verdict.effects.headers],
+        copies=list(verdict.effects.add_recipients),
+        legal_holds=list(verdict.effects.holds),
+        notices=len(verdict.effects.notices),
     )
 
 

@@ -31,6 +31,7 @@ class Metrics:
     directory_degraded: Gauge
     backend_tempfails: Counter
     sending_suspensions: Counter
+    notices: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -122,6 +123,12 @@ class Metrics:
             sending_suspensions=Counter(
                 "aduana_sending_suspensions",
                 "Accounts whose sending was suspended by escalation of violations",
+                registry=registry,
+            ),
+            notices=Counter(
+                "aduana_notices",
+                "Notices to senders and administrators, by result",
+                ["result"],
                 registry=registry,
             ),
         )
