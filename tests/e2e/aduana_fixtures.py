@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,11 +56,20 @@ def _sorted_labels(sample: str) -> str:
 
 
 def start_aduana(
-    milter_factory: MilterFactory, workdir: Path, extra_config: str = ""
+    milter_factory: MilterFactory,
+    workdir: Path,
+    extra_config: str = "",
+    edit: Callable[[Path], None] | None = None,
 ) -> RunningAduana:
-    """Start aduana on the shipped config; ``extra_config`` YAML replaces top-level keys."""
+    """Start aduana on the shipped config.
+
+    ``extra_config`` YAML replaces top-level keys of aduana.yaml; ``edit`` may change
+    any file of the copied configuration directory before the daemon starts.
+    """
     config_dir = workdir / "config"
     shutil.copytree(SHIPPED_CONFIG.parent, config_dir)
+    if edit is not None:
+        edit(config_dir)
     milter_port, metrics_port = free_port(), free_port()
     config = config_dir / "aduana.yaml"
     text = config.read_text(encoding="utf-8")

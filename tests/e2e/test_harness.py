@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import socket
+import tempfile
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -11,13 +13,16 @@ from typing import Any
 import pytest
 
 from .harness import (
+    LOOPBACK,
     MilterFactory,
+    PostfixError,
     PostfixFactory,
     PrivatePostfix,
     RecordingSink,
     Stage,
     send,
 )
+from .harness.postfix import hostname_label
 
 SENDER = "remitente@dependencia.gob.mx"
 RECIPIENT = "destinatario@externo.example"
@@ -170,3 +175,62 @@ def test_instances_run_side_by_side_and_hold_queue_is_readable(
     [entry] = second.hold_queue()
     assert entry["queue_id"] == held.queue_id
     assert first.queue() == []
+
+
+@pytest.mark.parametrize(
+    ("directory", "label"),
+    [
+        ("aduana-pf-6gvb4cf_", "aduana-pf-6gvb4cf"),
+        ("aduana-pf-_x_y_", "aduana-pf-x-y"),
+        ("Aduana_PF_Upper", "aduana-pf-upper"),
+    ],
+)
+def test_instance_name_is_a_hostname_label_postfix_accepts(directory: str, label: str) -> None:
+    """A temp dir ending in "_" must not give myhostname a trailing "-" (Postfix refuses it)."""
+    assert hostname_label(directory) == label
+    instance = PrivatePostfix(1, base_dir=Path(tempfile.gettempdir()) / directory)
+    assert instance.myhostname == f"{label}.e2e.test"
+
+
+def test_explicit_instance_name_that_is_not_a_hostname_label_is_refused() -> None:
+    with pytest.raises(ValueError, match="hostname label"):
+        PrivatePostfix(1, name="gateway-", base_dir=Path(tempfile.gettempdir()) / "unused")
+
+
+def test_instance_in_temp_dir_ending_in_underscore_starts_and_relays(
+    sink: RecordingSink,
+) -> None:
+    """Regression: 1 start in 37 used to exit 1 with no output at all."""
+    base_dir = Path(tempfile.mkdtemp(prefix="aduana-pf-", suffix="_"))
+    with PrivatePostfix(sink.port, base_dir=base_dir) as postfix:
+        assert send(postfix, SENDER, [RECIPIENT], build_message()).accepted
+        assert sink.wait_for(timeout=10)
+
+
+def test_failed_start_reports_what_postfix_said(sink: RecordingSink) -> None:
+    """A main.cf error Postfix only prints on a terminal ends up in the PostfixError."""
+    postfix = PrivatePostfix(sink.port, extra_main_cf={"myhostname": "gateway-.e2e.test"})
+    try:
+        with pytest.raises(PostfixError) as failure:
+            postfix.start()
+        assert "parameter myhostname: bad parameter value: gateway-.e2e.test" in str(failure.value)
+        assert "postfix -v check" in str(failure.value)
+        assert not postfix.running
+    finally:
+        postfix.cleanup()
+
+
+def test_start_moves_to_a_new_port_when_its_port_was_taken(sink: RecordingSink) -> None:
+    """free_port() can lose its port to another process before master binds it."""
+    postfix = PrivatePostfix(sink.port)
+    taken = postfix.port
+    with socket.socket() as squatter:
+        squatter.bind((LOOPBACK, taken))
+        squatter.listen()
+        try:
+            postfix.start()
+            assert postfix.port != taken
+            assert send(postfix, SENDER, [RECIPIENT], build_message()).accepted
+            assert "Address already in use" not in postfix.log_text()
+        finally:
+            postfix.cleanup()

@@ -45,6 +45,7 @@ noreply = cast(Callable[[F], F], Milter.noreply)
 
 _MILTER_RESULT: dict[Action, int] = {
     Action.ACCEPT: CONTINUE,
+    Action.TAG: CONTINUE,
     Action.REJECT: REJECT,
     Action.TEMPFAIL: TEMPFAIL,
     Action.DISCARD: DISCARD,

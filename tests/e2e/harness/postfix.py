@@ -5,19 +5,30 @@ can run at once next to the system Postfix. Postfix insists on running as root,
 on a root-owned queue directory and on every parent directory being searchable
 by the `postfix` user, hence the 0755 tree under /tmp rather than pytest's
 0700 tmp_path.
+
+Postfix commands print their errors on stderr only when it is a terminal;
+otherwise they log them, and an error met before main.cf is read (a bad
+parameter value, say) goes to syslog, which this machine does not run. So
+commands run with stderr on a pseudo-terminal, and a failed start reports what
+Postfix said instead of "exited 1" and nothing else.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import logging
 import os
+import pty
+import re
+import selectors
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +37,15 @@ from .ports import LOOPBACK, free_port, wait_for_port
 
 POSTFIX = "/usr/sbin/postfix"
 POSTQUEUE = "/usr/sbin/postqueue"
+
+# A port from free_port() is only free until someone else binds it; master then
+# fails with "Address already in use". Starting again on a new port is the fix
+# for that one race; nothing else is retried.
+START_ATTEMPTS = 3
+PORT_TAKEN = "Address already in use"
+
+# One DNS label: Postfix rejects myhostname when a label starts or ends with "-".
+_HOSTNAME_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 
 
 class PostfixError(RuntimeError):
@@ -91,7 +111,11 @@ class PrivatePostfix:
         self.timeouts = timeouts
         self.extra_main_cf = dict(extra_main_cf or {})
         self.base_dir = Path(base_dir or tempfile.mkdtemp(prefix="aduana-pf-"))
-        self.name = name or self.base_dir.name.replace("_", "-").lower()
+        if name is None:
+            name = hostname_label(self.base_dir.name)
+        elif not _HOSTNAME_LABEL.fullmatch(name):
+            raise ValueError(f"instance name {name!r} is not a hostname label ([a-z0-9-])")
+        self.name = name
         self.port = free_port()
         self.config_dir = self.base_dir / "etc"
         self.queue_dir = self.base_dir / "queue"
@@ -174,24 +198,64 @@ class PrivatePostfix:
     # --- lifecycle -----------------------------------------------------
 
     def _run(self, *argv: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        result = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
+        result = run_with_terminal(argv)
         if check and result.returncode != 0:
-            raise PostfixError(
-                f"{' '.join(argv)} exited {result.returncode}\n"
-                f"{result.stdout}{result.stderr}\n--- maillog tail ---\n{self.log_tail()}"
-            )
+            raise PostfixError(self._failure_report(result))
         return result
 
     def _postfix(self, command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         return self._run(POSTFIX, "-c", str(self.config_dir), command, check=check)
 
+    def _failure_report(self, result: subprocess.CompletedProcess[str], *extra: str) -> str:
+        argv = " ".join(str(arg) for arg in result.args)
+        return "\n".join(
+            [
+                f"{argv} exited {result.returncode}",
+                f"--- stdout ---\n{result.stdout}",
+                f"--- stderr (terminal) ---\n{result.stderr}",
+                *extra,
+                f"--- maillog tail ---\n{self.log_tail()}",
+            ]
+        )
+
     def start(self, timeout: float = 20.0) -> None:
         self._prepare_tree()
-        self._postfix("start")
+        for attempt in range(1, START_ATTEMPTS + 1):
+            log_before = len(self.log_text())
+            result = self._postfix("start", check=False)
+            if result.returncode == 0:
+                break
+            said = result.stderr + self.log_text()[log_before:]
+            if PORT_TAKEN in said and attempt < START_ATTEMPTS:
+                taken = self.port
+                self.port = free_port()
+                logging.getLogger(__name__).warning(
+                    "%s: port %d was taken before master could bind it; retrying on %d",
+                    self.name,
+                    taken,
+                    self.port,
+                )
+                self.write_config()
+                # Keep the failed attempt's log apart: the instance's maillog should
+                # only hold the life of the instance that did start.
+                with contextlib.suppress(FileNotFoundError):
+                    self.log_path.rename(self.log_path.with_name(f"maillog.attempt-{attempt}"))
+                continue
+            raise PostfixError(self._failure_report(result, self._verbose_check()))
         if not wait_for_port(self.port, timeout):
             self.stop()
-            raise PostfixError(f"smtpd never listened on {self.port}\n{self.log_tail()}")
+            raise PostfixError(
+                f"smtpd never listened on {self.port}\n"
+                f"--- postfix start said ---\n{result.stderr}\n"
+                f"--- maillog tail ---\n{self.log_tail()}"
+            )
         self._master_pid = self.master_pid()
+
+    def _verbose_check(self) -> str:
+        """`postfix -v check` output: config, queue tree and permissions, without starting."""
+        check = run_with_terminal((POSTFIX, "-v", "-c", str(self.config_dir), "check"))
+        lines = check.stderr.splitlines()[-60:]
+        return f"--- postfix -v check (exit {check.returncode}) ---\n" + "\n".join(lines)
 
     def master_pid(self) -> int | None:
         try:
@@ -304,6 +368,85 @@ class PrivatePostfix:
 
     def __exit__(self, *exc_info: object) -> None:
         self.cleanup()
+
+
+def hostname_label(text: str) -> str:
+    """`text` as one DNS label Postfix accepts in myhostname.
+
+    mkdtemp names may end in "_", which must not become a trailing "-".
+    """
+    label = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:63].rstrip("-")
+    if not label:
+        raise ValueError(f"no hostname label can be made from {text!r}")
+    return label
+
+
+def run_with_terminal(
+    argv: Sequence[str], timeout: float = 60.0
+) -> subprocess.CompletedProcess[str]:
+    """Run argv with stdout on a pipe and stderr on a pseudo-terminal.
+
+    `stderr` of the result is what the command (and every child that kept the
+    terminal) printed there. Returns once the command has exited and its output
+    is drained; daemons it started may keep the terminal open, so we do not
+    wait for end-of-file after the exit.
+    """
+    controller, terminal = pty.openpty()
+    try:
+        process = subprocess.Popen(
+            list(argv), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=terminal
+        )
+    finally:
+        os.close(terminal)
+    try:
+        with process:
+            try:
+                stdout, stderr = _drain(argv, process, controller, time.monotonic() + timeout)
+            except BaseException:
+                process.kill()
+                raise
+    finally:
+        os.close(controller)
+    return subprocess.CompletedProcess(
+        list(argv),
+        process.returncode,
+        stdout.decode(errors="replace"),
+        stderr.decode(errors="replace").replace("\r\n", "\n"),
+    )
+
+
+def _drain(
+    argv: Sequence[str], process: subprocess.Popen[bytes], controller: int, deadline: float
+) -> tuple[bytes, bytes]:
+    assert process.stdout is not None
+    outputs = {process.stdout.fileno(): bytearray(), controller: bytearray()}
+    with selectors.DefaultSelector() as selector:
+        for fd in outputs:
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            if time.monotonic() > deadline:
+                raise PostfixError(
+                    f"{' '.join(argv)} still running at its deadline\n"
+                    f"{bytes(outputs[controller]).decode(errors='replace')}"
+                )
+            exited = process.poll() is not None
+            ready = selector.select(timeout=0.1 if exited else 0.5)
+            if exited and not ready:
+                break
+            for key, _ in ready:
+                try:
+                    chunk = os.read(key.fd, 65536)
+                except OSError as error:
+                    # EIO: every holder of the terminal has closed it.
+                    if error.errno != errno.EIO:
+                        raise
+                    chunk = b""
+                if chunk:
+                    outputs[key.fd] += chunk
+                else:
+                    selector.unregister(key.fd)
+    process.wait(timeout=max(0.0, deadline - time.monotonic()))
+    return bytes(outputs[process.stdout.fileno()]), bytes(outputs[controller])
 
 
 def _write_settled(path: Path, text: str) -> None:
