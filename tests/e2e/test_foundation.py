@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from .aduana_fixtures import RunningAduana, start_aduana
-from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, Stage, send
+from .harness import (
+    MilterFactory,
+    PostfixFactory,
+    PrivatePostfix,
+    RecordingSink,
+    Stage,
+    send,
+    wait_until,
+)
 
 MIB = 1024 * 1024
 JEFE = "analista.prueba@sre.gob.mx"
@@ -33,15 +39,6 @@ def aduana(milter_factory: MilterFactory, tmp_path: Path) -> RunningAduana:
 @pytest.fixture
 def gateway(postfix_factory: PostfixFactory, aduana: RunningAduana) -> PrivatePostfix:
     return postfix_factory(aduana.process.postfix_spec)
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_over_cap_message_from_jefe_de_departamento_is_refused_naming_the_clause(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,7 +11,7 @@ import pytest
 from tests.support.redis_server import RedisServer, redis_server_available
 
 from .aduana_fixtures import RunningAduana, start_aduana
-from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send
+from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send, wait_until
 
 JEFE = "analista.prueba@sre.gob.mx"
 NAMES = ["Ana", "Luis", "María", "José", "Elena", "Pedro", "Sofía", "Raúl", "Lucía", "Diego"]
@@ -40,15 +40,6 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         pytest.skip("needs redis-server")
     with RedisServer(tmp_path / "redis") as server:
         yield server
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def test_one_to_one_mailing_spread_over_two_nodes_is_caught(

@@ -17,8 +17,9 @@ import urllib.parse
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
-from types import TracebackType
 from typing import Any
+
+from tests.support.server_process import ServerProcess
 
 LOOPBACK = "127.0.0.1"
 PROMETHEUS = "prometheus"
@@ -63,7 +64,9 @@ def scrape_config(
     return json.dumps(config, indent=2)
 
 
-class PrometheusServer:
+class PrometheusServer(ServerProcess):
+    stop_timeout = 10.0
+
     """One prometheus process scraping ``targets``; its data lives under ``workdir``."""
 
     def __init__(
@@ -82,7 +85,7 @@ class PrometheusServer:
         self.rule_files = list(rule_files)
         self.scrape_interval = scrape_interval
         self.port = port or _free_port()
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -168,26 +171,3 @@ class PrometheusServer:
                 targets = self.api("targets")
                 raise PrometheusError(f"no sample for {expr} after {timeout}s; targets: {targets}")
             time.sleep(0.25)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def __enter__(self) -> PrometheusServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()

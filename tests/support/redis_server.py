@@ -11,9 +11,9 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
-from types import TracebackType
+
+from tests.support.server_process import ServerProcess
 
 LOOPBACK = "127.0.0.1"
 REDIS_SERVER = "redis-server"
@@ -39,13 +39,13 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
-class RedisServer:
+class RedisServer(ServerProcess):
     """One redis-server process; `start` and `stop` may be called repeatedly."""
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = workdir
         self.port = port or _free_port()
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__()
 
     @property
     def url(self) -> str:
@@ -71,33 +71,7 @@ class RedisServer:
             "--logfile", str(self.workdir / "redis.log"),
         ]  # fmt: skip
         self._process = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while not _answers_ping(self.port):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                log = (self.workdir / "redis.log").read_text(errors="replace")
-                raise RuntimeError(f"redis-server did not start on port {self.port}:\n{log}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def __enter__(self) -> RedisServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._await_ready(
+            lambda: _answers_ping(self.port), timeout, f"redis-server on port {self.port}",
+            self.workdir / "redis.log",
+        )  # fmt: skip

@@ -16,9 +16,9 @@ from __future__ import annotations
 import base64
 import socket
 import subprocess
-import time
 from pathlib import Path
-from types import TracebackType
+
+from tests.support.server_process import ServerProcess
 
 LOOPBACK = "127.0.0.1"
 SLAPD = "/usr/sbin/slapd"
@@ -192,7 +192,7 @@ def _accepts(port: int) -> bool:
         return False
 
 
-class SlapdServer:
+class SlapdServer(ServerProcess):
     """One slapd process over one mdb database; `start` and `stop` may be repeated."""
 
     def __init__(
@@ -202,7 +202,7 @@ class SlapdServer:
         self.port = port or free_port()
         self.tls = tls
         self._ldif = sample_tree() if ldif is None else ldif
-        self._process: subprocess.Popen[bytes] | None = None
+        super().__init__()
         self._loaded = False
 
     @property
@@ -290,33 +290,7 @@ access to * by dn.exact="{SERVICE_DN}" read by * none
             command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT
         )
         log.close()
-        deadline = time.monotonic() + timeout
-        while not _accepts(self.port):
-            if self._process.poll() is not None or time.monotonic() > deadline:
-                self.stop()
-                text = (self.workdir / "slapd.log").read_text(errors="replace")
-                raise RuntimeError(f"slapd did not start on port {self.port}:\n{text}")
-            time.sleep(0.02)
-
-    def stop(self) -> None:
-        process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-    def __enter__(self) -> SlapdServer:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.stop()
+        self._await_ready(
+            lambda: _accepts(self.port), timeout, f"slapd on port {self.port}",
+            self.workdir / "slapd.log",
+        )  # fmt: skip

@@ -6,6 +6,7 @@ from .ports import LOOPBACK, free_port, port_accepts, wait_for_port
 from .postfix import MilterTimeouts, PostfixError, PrivatePostfix, postfix_available
 from .sink import Delivered, RecordingSink, parse_message
 from .smtp_client import SendResult, Stage, send, xtext
+from .waiting import wait_until
 
 __all__ = [
     "LOOPBACK",
@@ -28,5 +29,6 @@ __all__ = [
     "postfix_available",
     "send",
     "wait_for_port",
+    "wait_until",
     "xtext",
 ]
