@@ -71,13 +71,28 @@ def postfix(postfix_factory: PostfixFactory) -> PrivatePostfix:
 
 
 @pytest.fixture
-def milter_factory(tmp_path: Path) -> Iterator[MilterFactory]:
-    """Call it (or `.noop()`) to get a started MilterProcess; all are reaped at teardown."""
+def milter_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MilterFactory]:
+    """Call it (or `.noop()`) to get a started MilterProcess; all are reaped at teardown.
+
+    The test fails if a daemon logged a warning or error it did not expect
+    (declare expected ones with ``@pytest.mark.allow_log_events("event", ...)``).
+    """
     factory = MilterFactory(tmp_path / "milters")
     try:
         yield factory
     finally:
+        processes = list(factory.processes)
         factory.cleanup()
+    allowed = {e for m in request.node.iter_markers("allow_log_events") for e in m.args}
+    unexpected = [
+        line
+        for process in processes
+        for line in process.log_lines()
+        if isinstance(line, dict)
+        and line.get("level") in ("warning", "error", "critical")
+        and line.get("event") not in allowed
+    ]
+    assert unexpected == [], f"unexpected warnings/errors logged by the daemon: {unexpected}"
 
 
 @pytest.hookimpl(wrapper=True)

@@ -127,6 +127,7 @@ def test_killed_milter_gives_4xx_and_loses_nothing(
     assert gateway.queue() == []
 
 
+@pytest.mark.allow_log_events("config_reload_failed")
 def test_reload_with_bad_file_keeps_old_config_then_good_file_applies(
     gateway: PrivatePostfix, sink: RecordingSink, aduana: RunningAduana
 ) -> None:

@@ -69,6 +69,7 @@ def test_one_to_one_mailing_spread_over_two_nodes_is_caught(
     assert nodes[1].metric("aduana_transactions_total", action="reject") == 1
 
 
+@pytest.mark.allow_log_events("state_backend_degraded")
 def test_redis_stopped_mid_mailing_neither_loses_nor_wrongly_refuses_mail(
     postfix_factory: PostfixFactory,
     milter_factory: MilterFactory,

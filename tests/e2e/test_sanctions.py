@@ -22,6 +22,7 @@ def message(sender: str, subject: str) -> bytes:
     return f"From: <{sender}>\nTo: <{OUTSIDE}>\nSubject: {subject}\n\nTexto.\n".encode()
 
 
+@pytest.mark.allow_log_events("sending_suspended")
 def test_five_impersonation_attempts_suspend_sending_until_lifted(
     postfix_factory: PostfixFactory,
     milter_factory: MilterFactory,
