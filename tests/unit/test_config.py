@@ -68,8 +68,8 @@ def test_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> N
          "directory/cuentas.yaml:{line}: accounts[2].status: Input should be 'active', 'suspended' "
          "or 'cancelled'"),
         ("policies/sre.yaml", "    language: es\n", "    language: es\n  language: [\n",
-         "policies/sre.yaml:{line+1}: (top level): invalid YAML: expected <block end>, but found '?' "
-         "(while parsing a block collection)"),
+         "policies/sre.yaml:{line+1}: (top level): invalid YAML: expected <block end>, "
+         "but found '?' (while parsing a block collection)"),
     ],
 )  # fmt: skip
 def test_bad_file_is_named_with_yaml_path_and_problem(
