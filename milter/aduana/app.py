@@ -58,6 +58,8 @@ class Daemon:
         _warn_about_restart_only_changes(self.logger, old, runtime)
         self.holder.swap(runtime)
         old.close()
+        # The new directory has seen no outage yet; it reports one when it meets one.
+        self.metrics.directory_degraded.set(0)
         self.metrics.config_reloads.labels(result="success").inc()
         self.metrics.config_last_reload.labels(result="success").set(now)
         self.logger.info("config_reloaded", **_summary(runtime))
@@ -86,7 +88,7 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
 
 def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
     before, after = old.settings.daemon, new.settings.daemon
-    for name in ("milter", "metrics", "logging", "state", "ledger"):
+    for name in ("milter", "metrics", "logging", "state", "ledger", "notices"):
         if getattr(before, name) != getattr(after, name):
             logger.warning("config_change_needs_restart", section=name)
 
@@ -169,7 +171,11 @@ def run(config_file: Path) -> int:
             daemon.reload_requested.clear()
             systemd.reloading()
             reloaded = daemon.reload()
-            systemd.ready("" if reloaded else "reload failed; previous configuration in force")
+            systemd.ready(
+                "configuration reloaded"
+                if reloaded
+                else "reload failed; previous configuration in force"
+            )
     systemd.stopping()
     Milter.milter.stop()
     milter_thread.join(timeout=10)

@@ -54,8 +54,15 @@ def _build_directory(
     directory = settings.daemon.directory
     if isinstance(directory, FileDirectorySettings):
         return load_file_directory(settings.path(directory.path), settings.organisations)
+    resolved = directory.model_copy(
+        update={
+            name: settings.path(value)
+            for name in ("ca_file", "bind_password_file")
+            if (value := getattr(directory, name)) is not None
+        }
+    )
     try:
-        return LdapDirectory(directory, settings.organisations, clock, on_state)
+        return LdapDirectory(resolved, settings.organisations, clock, on_state)
     except ValueError as error:
         raise ConfigError([Problem(settings.config_file, ("directory",), str(error))]) from error
 

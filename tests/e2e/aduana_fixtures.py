@@ -75,6 +75,7 @@ def start_aduana(
     text = config.read_text(encoding="utf-8")
     text = text.replace('"inet:10025@127.0.0.1"', f'"inet:{milter_port}@{LOOPBACK}"')
     text = text.replace('"127.0.0.1:9925"', f'"{LOOPBACK}:{metrics_port}"')
+    text = text.replace("/var/lib/aduana/ledger.sqlite", str(workdir / "var" / "ledger.sqlite"))
     if extra_config:
         text = _without_top_level_keys(text, extra_config) + "\n" + extra_config
     config.write_text(text, encoding="utf-8")

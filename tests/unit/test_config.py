@@ -67,6 +67,14 @@ def test_shipped_configuration_is_valid(capsys: pytest.CaptureFixture[str]) -> N
         ("directory/cuentas.yaml", "status: suspended", "status: vacaciones",
          "directory/cuentas.yaml:{line}: accounts[2].status: Input should be 'active', 'suspended' "
          "or 'cancelled'"),
+        ("aduana.yaml", "    identity: high", "    identidad: high",
+         "aduana.yaml:{line}: ledger.severities: Value error, 'identidad' is not a rule family"),
+        ("approvals/aprobaciones.yaml", "lifts: [recipients_per_message]",
+         "lifts: [attachment:exe]",
+         "aprobaciones.yaml:16: approvals[1]: Value error, cannot lift 'attachment:exe'"),
+        ("policies/sre.yaml", "          accounts: []", "          from_rank: Embajador",
+         "policies/sre.yaml:{line}: organisations[0].rules.encryption.authorised.from_rank: "
+         "unknown rank 'Embajador'"),
         ("policies/sre.yaml", "    language: es\n", "    language: es\n  language: [\n",
          "policies/sre.yaml:{line+1}: (top level): invalid YAML: expected <block end>, "
          "but found '?' (while parsing a block collection)"),

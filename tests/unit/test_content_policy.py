@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
+from aduana.config.schema import JournalSettings
 from aduana.facts import Envelope, Identity, MessageContent, TransactionFacts
 from aduana.message_text import MessageText
 from aduana.policy.engine import decide
@@ -146,3 +148,20 @@ def test_inbound_newsletter_is_tagged_as_bulk(shipped_runtime: Runtime) -> None:
     assert ("X-Aduana-Bulk", "yes") in verdict.effects.headers
     assert verdict.decisive is not None
     assert verdict.decisive.clause == "SRE 9.h"
+
+
+def test_mail_between_institutions_obeys_the_recipients_rules_too(shipped_runtime: Runtime) -> None:
+    """edugem -> sre: SRE's journal copies it, as SRE's inbound rules apply."""
+    settings = shipped_runtime.settings
+    organisations = tuple(
+        o.model_copy(
+            update={"monitoring": o.monitoring.model_copy(
+                update={"journal": JournalSettings(address="archivo.correo@sre.gob.mx")}
+            )}
+        )
+        if o.id == "sre" else o
+        for o in settings.organisations
+    )  # fmt: skip
+    journaled = replace(settings, organisations=organisations)
+    verdict = decide(journaled, facts(shipped_runtime, TEACHER, (JEFE,)))
+    assert verdict.effects.add_recipients == ("archivo.correo@sre.gob.mx",)

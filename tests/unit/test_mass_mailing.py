@@ -119,3 +119,12 @@ def test_approval_use_is_recorded_on_the_reason(shipped_runtime: Runtime) -> Non
     assert not reason.enforced
     assert reason.lifted_by == "SRE/OM/0456/2026"
     assert verdict.approvals_used == ("SRE/OM/0456/2026",)
+
+
+def test_one_message_to_many_is_not_the_one_to_one_pattern(shipped_runtime: Runtime) -> None:
+    """26 recipients in one message is judged by the per-message cap (60), not one-to-one."""
+    verdict = decide(
+        shipped_runtime.settings,
+        facts(shipped_runtime, DIRECTOR, recipients=26, near_duplicates=26),
+    )
+    assert verdict.action is Action.ACCEPT

@@ -111,6 +111,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
     def _internal_error(self) -> int:
         self._new_transaction(None)
         policy = self._runtime.settings.daemon.on_internal_error
+        self._services.metrics.transactions.labels(action=policy.action.value).inc()
         if policy.action is Action.ACCEPT:
             return ACCEPT
         settings = self._runtime.settings

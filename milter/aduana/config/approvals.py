@@ -18,7 +18,9 @@ from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
 from aduana.directory.account import Account
+from aduana.inspect.model import Category
 
+_CATEGORIES = frozenset(c.value for c in Category)
 _LIFTS = re.compile(r"^(recipients_per_message|rate|one_to_one|encryption|attachment:[a-z_]+)$")
 
 
@@ -40,10 +42,11 @@ class Approval(Strict):
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until is before valid_from")
         for lift in self.lifts:
-            if not _LIFTS.match(lift):
+            kind, _, category = lift.partition(":")
+            if not _LIFTS.match(lift) or (kind == "attachment" and category not in _CATEGORIES):
                 raise ValueError(
                     f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    "encryption or attachment:CATEGORY"
+                    f"encryption or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
                 )
         return self
 

@@ -62,7 +62,8 @@ def load_settings(config_file: Path) -> Settings:
     main_document = read_yaml(config_file)
     daemon = validate(main_document, DaemonFile)
     problems: list[Problem] = []
-    organisations = _load_policies(main_document, daemon, problems)
+    origins: dict[str, tuple[YamlDocument, int]] = {}
+    organisations = _load_policies(main_document, daemon, problems, origins)
     problems.extend(_directory_problems(main_document, daemon, organisations))
     templates_dir = config_file.parent / daemon.templates if daemon.templates else None
     if templates_dir is not None and not templates_dir.is_dir():
@@ -75,7 +76,7 @@ def load_settings(config_file: Path) -> Settings:
     except ConfigError as error:
         problems.extend(error.problems)
     approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
-    lexicons = _load_lexicons(main_document, daemon, organisations, problems)
+    lexicons = _load_lexicons(main_document, daemon, origins, organisations, problems)
     if problems:
         raise ConfigError(problems)
     assert lexicons is not None
@@ -85,6 +86,7 @@ def load_settings(config_file: Path) -> Settings:
 def _load_lexicons(
     main_document: YamlDocument,
     daemon: DaemonFile,
+    origins: dict[str, tuple[YamlDocument, int]],
     organisations: list[Organisation],
     problems: list[Problem],
 ) -> LexiconMatcher | None:
@@ -108,10 +110,10 @@ def _load_lexicons(
         content = org.rules.content
         for name in content.categories if content else ():
             if name not in known:
+                document, index = origins[org.id]
                 problems.append(
-                    Problem(
-                        main_document.file,
-                        ("organisations", org.id, "rules", "content", "categories", name),
+                    document.problem(
+                        ("organisations", index, "rules", "content", "categories", name),
                         f"no lexicon defines category {name!r}; known: {', '.join(sorted(known))}",
                     )
                 )
@@ -119,8 +121,12 @@ def _load_lexicons(
 
 
 def _load_policies(
-    main_document: YamlDocument, daemon: DaemonFile, problems: list[Problem]
+    main_document: YamlDocument,
+    daemon: DaemonFile,
+    problems: list[Problem],
+    origins: dict[str, tuple[YamlDocument, int]],
 ) -> list[Organisation]:
+    """Every organisation of every policy file; ``origins`` remembers where each came from."""
     organisations: list[Organisation] = []
     for index, relative in enumerate(daemon.policies):
         policy_path = main_document.file.parent / relative
@@ -137,6 +143,7 @@ def _load_policies(
             continue
         problems.extend(_check_organisations(document, policy, organisations))
         organisations.extend(policy.organisations)
+        origins.update({org.id: (document, i) for i, org in enumerate(policy.organisations)})
     return organisations
 
 
@@ -201,7 +208,26 @@ def _check_organisations(
         if len(set(org.ranks)) != len(org.ranks):
             problems.append(document.problem((*where, "ranks"), "rank names must be unique"))
         problems.extend(_check_ladders(document, org, where))
+        problems.extend(_check_exemption_ranks(document, org, where))
     return problems
+
+
+def _check_exemption_ranks(
+    document: YamlDocument, org: Organisation, where: tuple[str, int]
+) -> list[Problem]:
+    exemptions = []
+    if org.rules.attachments is not None:
+        exemptions.append((("rules", "attachments", "exempt"), org.rules.attachments.exempt))
+    if org.rules.encryption is not None:
+        exemptions.append((("rules", "encryption", "authorised"), org.rules.encryption.authorised))
+    return [
+        document.problem(
+            (*where, *path, "from_rank"),
+            f"unknown rank {exemption.from_rank!r}; the ranks are: {', '.join(org.ranks)}",
+        )
+        for path, exemption in exemptions
+        if exemption.from_rank is not None and org.rank_index(exemption.from_rank) is None
+    ]
 
 
 def _ladders(org: Organisation) -> Iterator[tuple[tuple[str | int, ...], Sequence[OnLadder]]]:

@@ -398,6 +398,11 @@ class NoticeDelivery(Strict):
     timeout_seconds: float = Field(default=10.0, gt=0)
 
 
+RULE_FAMILIES = (
+    "identity", "size", "attachments", "encryption", "mass_mailing", "content", "dlp", "bulk",
+)  # fmt: skip
+
+
 class EscalationSettings(Strict):
     """N violations of one severity within a window suspend the account's sending."""
 
@@ -415,6 +420,17 @@ class LedgerSettings(Strict):
     severities: dict[str, Literal["low", "medium", "high"]] = Field(default_factory=dict)
     """Severity by rule id or rule family (e.g. 'encryption', 'identity.login_mismatch')."""
     escalation: tuple[EscalationSettings, ...] = ()
+
+    @field_validator("severities")
+    @classmethod
+    def _known_rules(cls, severities: dict[str, str]) -> dict[str, str]:
+        for key in severities:
+            if key.split(".", 1)[0] not in RULE_FAMILIES:
+                raise ValueError(
+                    f"{key!r} is not a rule family or rule id; families: "
+                    + ", ".join(RULE_FAMILIES)
+                )
+        return severities
 
 
 class StateSettings(Strict):

@@ -34,7 +34,7 @@ def effects_for(settings: Settings, facts: TransactionFacts, verdict: Verdict) -
     copies: list[str] = []
     holds: list[str] = []
     if facts.content is not None and verdict.action in _COPIED:
-        copies, holds = _copies(facts, applicable)
+        copies, holds = _copies(settings, facts, applicable)
     notices = tuple(
         notice
         for reason in enforced
@@ -58,10 +58,12 @@ def _tag(settings: Settings, tagged: list[Reason]) -> tuple[list[tuple[str, str]
     return headers, org.subject_tag if org else None
 
 
-def _copies(facts: TransactionFacts, applicable: list[Scope]) -> tuple[list[str], list[str]]:
+def _copies(
+    settings: Settings, facts: TransactionFacts, applicable: list[Scope]
+) -> tuple[list[str], list[str]]:
     copies: list[str] = []
     holds: list[str] = []
-    day = facts.received_at.date() if facts.received_at else None
+    day = facts.received_at.astimezone(settings.zone).date() if facts.received_at else None
     addresses = (facts.envelope.sender, *facts.envelope.recipients)
     for scope in applicable:
         monitoring = scope.organisation.monitoring

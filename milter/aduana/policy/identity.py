@@ -130,5 +130,6 @@ def _reason(
         action=rule.action,
         refusal=refusal,
         template=rule_id,
+        notify=rule.notify,
         **values,
     )

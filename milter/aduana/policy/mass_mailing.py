@@ -81,6 +81,9 @@ def _one_to_one(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reas
     if rule is None or activity is None or activity.near_duplicate_recipients is None:
         return
     count = activity.near_duplicate_recipients
+    if count <= len(ctx.facts.envelope.recipients):
+        # Only this message has the text: a one-to-many message, for recipients_per_message.
+        return
     limit = _limit(org, rule.limits, rank)
     if limit is not None and count > limit:
         yield _reason(ctx, org, rule, "one_to_one", _NOT_AUTHORISED, count=str(count),

@@ -1,8 +1,9 @@
 """Which organisations' rules apply to a transaction, and in which direction.
 
 Mail from an institutional sender is governed by the sender's organisation:
-outbound to outside recipients, internal to its own institutions. Mail from
-outside is governed, inbound, by the organisation of each institutional recipient.
+internal to its own domains, outbound to anyone else. Every other organisation
+that has recipients governs the same mail as inbound, so mail between two
+institutions obeys both: the sender's rules and the recipients'.
 """
 
 from __future__ import annotations
@@ -27,17 +28,16 @@ class Scope:
 
 def scopes(ctx: RuleContext) -> Iterator[Scope]:
     settings = ctx.settings
-    recipients = ctx.facts.envelope.recipients
     sender_org = ctx.sender_organisation
+    recipient_orgs = [settings.organisation_of(r) for r in ctx.facts.envelope.recipients]
     if sender_org is not None:
-        directions: set[Direction] = set()
-        for recipient in recipients:
-            directions.add("internal" if settings.organisation_of(recipient) else "outbound")
+        directions: set[Direction] = {
+            "internal" if org is not None and org.id == sender_org.id else "outbound"
+            for org in recipient_orgs
+        }
         yield Scope(sender_org, frozenset(directions or {"outbound"}), governs_sender=True)
-        return
-    seen: set[str] = set()
-    for recipient in recipients:
-        org = settings.organisation_of(recipient)
+    seen = {sender_org.id} if sender_org is not None else set()
+    for org in recipient_orgs:
         if org is not None and org.id not in seen:
             seen.add(org.id)
             yield Scope(org, frozenset({"inbound"}), governs_sender=False)
