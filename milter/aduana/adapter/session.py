@@ -97,16 +97,18 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
                 "directory_unavailable", stage=stage, client=self._client, error=str(error)
             )
             self._services.metrics.backend_tempfails.labels(backend="directory").inc()
-            self._failed_stage = stage
-            result = self._internal_error() if can_reply else CONTINUE
+            result = self._fail(stage, can_reply)
         except Exception:
             self._services.logger.exception("internal_error", stage=stage, client=self._client)
             self._services.metrics.internal_errors.labels(stage=stage).inc()
-            self._failed_stage = stage
-            # A callback the MTA does not wait for fails at the next reply.
-            result = self._internal_error() if can_reply else CONTINUE
+            result = self._fail(stage, can_reply)
         self._busy_seconds += self._services.clock() - self._step_started
         return result
+
+    def _fail(self, stage: str, can_reply: bool) -> int:
+        self._failed_stage = stage
+        # A callback the MTA does not wait for fails at the next step that can reply.
+        return self._internal_error() if can_reply else CONTINUE
 
     def _internal_error(self) -> int:
         self._new_transaction(None)
