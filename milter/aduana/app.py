@@ -125,11 +125,8 @@ def run(config_file: Path) -> int:
     configure_logging(settings.logging.level)
     daemon = Daemon(config_file, RuntimeHolder(runtime), metrics, logger)
     store = build_counter_store(runtime.settings, _state_reporter(metrics, logger))
-    ledger = settings.ledger
     sanctions = (
-        Sanctions.open(ledger, runtime.settings.path(ledger.path), metrics, logger)
-        if ledger.enabled
-        else None
+        Sanctions.open(runtime.settings, metrics, logger) if settings.ledger.enabled else None
     )
     notifier = Notifier(settings.notices, metrics, logger)
     install_session_factory(

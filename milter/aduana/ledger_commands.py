@@ -15,6 +15,7 @@ from aduana.ledger import (
     render_json,
     violations_report,
 )
+from aduana.ledger.activity_backend import activity_ledger
 from aduana.runtime import build_runtime
 
 
@@ -55,9 +56,8 @@ def run_command(args: argparse.Namespace) -> int:
             if not isinstance(runtime.directory, FileDirectory):
                 print("aduana: the inactive report needs a directory that can list its accounts")
                 return 2
-            rows = inactive_report(
-                runtime.directory.accounts(), ledger.all_last_activity(), now, args.days
-            )
+            activity = activity_ledger(settings, ledger).all_last_activity()
+            rows = inactive_report(runtime.directory.accounts(), activity, now, args.days)
             print(render(rows), end="")
             return 0
         until = _midnight(args.until) if args.until else now

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
+from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
 from aduana.facts import TransactionFacts
 from aduana.ledger import (
+    ActivityLedger,
     EscalationPolicy,
     Escalator,
     SendingSuspensions,
@@ -23,6 +24,7 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
+from aduana.ledger.activity_backend import activity_ledger
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Action, Reason, Verdict
 
@@ -42,22 +44,26 @@ def severity_of(settings: LedgerSettings, reason: Reason) -> Severity:
 class Sanctions:
     settings: LedgerSettings
     ledger: SqliteLedger
+    activity: ActivityLedger
     suspensions: SendingSuspensions
     escalator: Escalator
     metrics: Metrics
     logger: Any
 
     @classmethod
-    def open(cls, settings: LedgerSettings, path: Path, metrics: Metrics, logger: Any) -> Sanctions:
+    def open(cls, settings: Settings, metrics: Metrics, logger: Any) -> Sanctions:
+        ledger_settings = settings.daemon.ledger
+        path = settings.path(ledger_settings.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         ledger = SqliteLedger(path)
         suspensions = SendingSuspensions(ledger)
         policies = [
             EscalationPolicy(Severity(e.severity), e.threshold, e.window)
-            for e in settings.escalation
+            for e in ledger_settings.escalation
         ]
-        return cls(settings, ledger, suspensions, Escalator(policies, ledger, suspensions),
-                   metrics, logger)  # fmt: skip
+        escalator = Escalator(policies, ledger, suspensions)
+        activity = activity_ledger(settings, ledger)
+        return cls(ledger_settings, ledger, activity, suspensions, escalator, metrics, logger)
 
     def is_suspended(self, address: str) -> bool:
         return bool(address) and self.suspensions.is_suspended(address)
@@ -65,7 +71,7 @@ class Sanctions:
     def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
         identity = facts.identity
         if identity.login_account is not None and verdict.action is not Action.REJECT:
-            self.ledger.record_send(identity.login_account.address, at)
+            self.activity.record_send(identity.login_account.address, at)
         # The person at fault is whoever logged in; without a login, the sender.
         account = identity.login_account or identity.sender_account
         if account is None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from aduana.cli import main
+from tests.support.redis_server import RedisServer, redis_server_available
 
 from .aduana_fixtures import start_aduana
 from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send
@@ -69,5 +70,32 @@ def test_authenticated_send_takes_the_account_off_the_inactive_report(
     capsys.readouterr()
     assert main(["report", "inactive", "--config", str(aduana.config_file)]) == 0
     report = capsys.readouterr().out
+    assert JEFE in report
+    assert DIRECTOR not in report
+
+
+def test_activity_in_redis_is_shared_by_every_node(
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: RecordingSink,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if not redis_server_available():
+        pytest.skip("needs redis-server")
+    with RedisServer(tmp_path / "redis") as redis:
+        shared = (
+            f'state:\n  backend: redis\n  redis_url: "{redis.url}"\n'
+            f"ledger:\n  path: {tmp_path / 'var-a' / 'ledger.sqlite'}\n  activity_backend: redis\n"
+        )
+        node_a = start_aduana(milter_factory, tmp_path / "a", shared)
+        gateway = postfix_factory(node_a.process.postfix_spec)
+        assert send(gateway, DIRECTOR, [OUTSIDE], message(DIRECTOR, "uno"), login=DIRECTOR).accepted
+        # Another node, with its own SQLite file, reads the same activity from Redis.
+        other = shared.replace("var-a", "var-b")
+        node_b = start_aduana(milter_factory, tmp_path / "b", other)
+        capsys.readouterr()
+        assert main(["report", "inactive", "--config", str(node_b.config_file)]) == 0
+        report = capsys.readouterr().out
     assert JEFE in report
     assert DIRECTOR not in report

@@ -416,6 +416,8 @@ class LedgerSettings(Strict):
 
     enabled: bool = True
     path: Path = Path("/var/lib/aduana/ledger.sqlite")
+    activity_backend: Literal["sqlite", "redis"] = "sqlite"
+    """Where last sends are kept; "redis" shares them between nodes (uses state.redis_url)."""
     default_severity: Literal["low", "medium", "high"] = "medium"
     severities: dict[str, Literal["low", "medium", "high"]] = Field(default_factory=dict)
     """Severity by rule id or rule family (e.g. 'encryption', 'identity.login_mismatch')."""
