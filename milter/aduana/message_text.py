@@ -74,7 +74,7 @@ def _is_body(part: Message) -> bool:
         part.get_content_maintype() == "text"
         and part.get_content_subtype() in ("plain", "html")
         and part.get_filename() is None
-        and part.get("Content-Disposition", "").split(";")[0].strip().lower() != "attachment"
+        and part.get_content_disposition() != "attachment"
     )
 
 

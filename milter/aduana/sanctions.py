@@ -72,8 +72,9 @@ class Sanctions:
         identity = facts.identity
         if identity.login_account is not None and verdict.action is not Action.REJECT:
             self.activity.record_send(identity.login_account.address, at)
-        # The person at fault is whoever logged in; without a login, the sender.
-        account = identity.login_account or identity.sender_account
+        # Only an authenticated login proves who acted: an unauthenticated sender
+        # address can be forged, and five forgeries must not suspend a real account.
+        account = identity.login_account
         if account is None:
             return
         queue_id = facts.content.queue_id if facts.content else None

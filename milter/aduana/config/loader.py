@@ -98,7 +98,8 @@ def _load_lexicons(
             lexicons.append(load_lexicon(path))
         except LexiconError as error:
             problems.append(Problem(Path(error.file), (error.path,), error.message))
-        except OSError as error:
+        except (OSError, ValueError) as error:
+            # ValueError: a path the OS cannot take, e.g. with a NUL byte.
             problems.append(main_document.problem(("lexicons", index), f"cannot read: {error}"))
     try:
         matcher = LexiconMatcher(lexicons)

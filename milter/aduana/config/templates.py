@@ -83,7 +83,9 @@ def ascii_fold(text: str) -> str:
     """SMTP reply text must be ASCII: drop accents, replace anything else."""
     decomposed = unicodedata.normalize("NFKD", text.translate(_TYPOGRAPHY))
     folded = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return folded.encode("ascii", "replace").decode("ascii")
+    ascii_text = folded.encode("ascii", "replace").decode("ascii")
+    # CR, LF and other controls (e.g. quoted from a hostile address) would break the reply.
+    return "".join(c if c.isprintable() else "?" for c in ascii_text)
 
 
 @dataclass(frozen=True)

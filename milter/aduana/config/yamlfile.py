@@ -71,6 +71,9 @@ def read_yaml(file: Path) -> YamlDocument:
         context = getattr(error, "context", None)
         message = f"invalid YAML: {detail}" + (f" ({context})" if context else "")
         raise ConfigError([Problem(file, (), message, line)]) from error
+    except RecursionError:
+        # PyYAML's composer recurses once per nesting level of flow collections.
+        raise ConfigError([Problem(file, (), "invalid YAML: nested too deeply")]) from None
     return YamlDocument(file, data, root)
 
 
