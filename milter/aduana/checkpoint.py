@@ -7,6 +7,7 @@ counter-store I/O happens here; the engine itself stays pure.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from aduana.config.loader import Settings
 from aduana.directory.account import Directory
 from aduana.facts import Envelope, Identity, TransactionFacts
 from aduana.inspect import InspectionLimits, inspect_message
-from aduana.message_text import body_text, message_text
+from aduana.message_text import MessageText, body_text, message_text
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.transaction import TransactionBuilder
@@ -82,13 +83,18 @@ def at_end_of_message(
     now: float,
 ) -> tuple[TransactionFacts, Verdict]:
     facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
+    text: MessageText | None = None
     if facts.content is not None:
         builder.message.seek(0)
-        inspection = inspect_message(builder.message, inspection_limits(runtime.settings))
-        text = message_text(builder.message) if needs_text(runtime.settings, facts) else None
+        # Budgets count this thread's CPU, not wall time: under load, ten messages
+        # share one GIL, and ordinary mail must not hit a limit meant for bombs.
+        limits = inspection_limits(runtime.settings)
+        inspection = inspect_message(builder.message, limits, clock=time.thread_time)
+        if needs_text(runtime.settings, facts):
+            text = message_text(builder.message, clock=time.thread_time)
         facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     sender_activity = activity.gather(
-        runtime.settings, facts, lambda: body_text(builder.message), now
+        runtime.settings, facts, lambda: text.body if text else body_text(builder.message), now
     )
     facts = replace(facts, activity=sender_activity)
     return facts, decide(runtime.settings, facts)

