@@ -10,7 +10,7 @@ LINT_DIRS := milter tests $(wildcard bench)
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
 	python3-venv python3-dev gcc make
 
-.PHONY: run test setup system venv lint typecheck pytest clean
+.PHONY: run test bench setup system venv lint typecheck pytest clean
 
 run: setup
 	$(VENV)/bin/aduana run --config $(CONFIG)
@@ -46,6 +46,10 @@ typecheck:
 
 pytest:
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Throughput, latency, CPU and memory against Postfix alone and a no-op milter (~12 min).
+bench: setup
+	$(VENV)/bin/python -m bench.run --json bench.json
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

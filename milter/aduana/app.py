@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -18,6 +19,8 @@ from prometheus_client import CollectorRegistry, start_http_server
 from aduana.activity import ActivityCounter
 from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
+from aduana.config.schema import InspectionSettings
+from aduana.inspection_pool import InlineInspector, Inspector, PooledInspector
 from aduana.notices import Notifier
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
@@ -116,6 +119,14 @@ def _directory_reporter(metrics: Metrics, logger: Any) -> Callable[[bool, str], 
     return report
 
 
+def _inspector(settings: InspectionSettings) -> Inspector:
+    cores = os.cpu_count() or 1
+    workers = (cores if cores > 1 else 0) if settings.workers == "auto" else settings.workers
+    if workers == 0:
+        return InlineInspector()
+    return PooledInspector(workers, int(settings.pool_min_size))
+
+
 def run(config_file: Path) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the process exit status."""
     metrics = Metrics.create(CollectorRegistry())
@@ -129,6 +140,8 @@ def run(config_file: Path) -> int:
         Sanctions.open(runtime.settings, metrics, logger) if settings.ledger.enabled else None
     )
     notifier = Notifier(settings.notices, metrics, logger)
+    # Started before libmilter's threads exist (see inspection_pool).
+    inspector = _inspector(settings.inspection)
     install_session_factory(
         SessionServices(
             runtime=lambda: daemon.holder.current,
@@ -139,6 +152,7 @@ def run(config_file: Path) -> int:
             activity=ActivityCounter(store, metrics),
             sanctions=sanctions,
             notifier=notifier,
+            inspector=inspector,
         )
     )
     if settings.metrics.enabled:
@@ -180,6 +194,8 @@ def run(config_file: Path) -> int:
         logger.error("milter_failed", error=str(daemon.milter_error[0]))
         return 1
     notifier.close()
+    if isinstance(inspector, PooledInspector):
+        inspector.close()
     if sanctions is not None:
         sanctions.close()
     daemon.holder.current.close()

@@ -7,7 +7,6 @@ counter-store I/O happens here; the engine itself stays pure.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -16,13 +15,15 @@ from aduana.activity import ActivityCounter
 from aduana.config.loader import Settings
 from aduana.directory.account import Directory
 from aduana.facts import Envelope, Identity, TransactionFacts
-from aduana.inspect import InspectionLimits, inspect_message
-from aduana.message_text import MessageText, body_text, message_text
+from aduana.inspect import InspectionLimits
+from aduana.inspection_pool import InlineInspector, Inspector
+from aduana.message_text import MessageText, body_text
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.transaction import TransactionBuilder
 from aduana.verdict import Action, Verdict
 
+INLINE = InlineInspector()
 # Quarantine can only be applied at end of message, so it is decided again there.
 ENVELOPE_ACTIONS = (Action.REJECT, Action.TEMPFAIL, Action.DISCARD)
 
@@ -81,17 +82,15 @@ def at_end_of_message(
     activity: ActivityCounter,
     queue_id: str | None,
     now: float,
+    inspector: Inspector = INLINE,
 ) -> tuple[TransactionFacts, Verdict]:
     facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
     text: MessageText | None = None
     if facts.content is not None:
-        builder.message.seek(0)
-        # Budgets count this thread's CPU, not wall time: under load, ten messages
-        # share one GIL, and ordinary mail must not hit a limit meant for bombs.
-        limits = inspection_limits(runtime.settings)
-        inspection = inspect_message(builder.message, limits, clock=time.thread_time)
-        if needs_text(runtime.settings, facts):
-            text = message_text(builder.message, clock=time.thread_time)
+        inspection, text = inspector.inspect(
+            builder.message, facts.content.size, inspection_limits(runtime.settings),
+            needs_text(runtime.settings, facts),
+        )  # fmt: skip
         facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     sender_activity = activity.gather(
         runtime.settings, facts, lambda: text.body if text else body_text(builder.message), now

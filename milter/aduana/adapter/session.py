@@ -19,6 +19,7 @@ from aduana.activity import ActivityCounter
 from aduana.addresses import parse_address
 from aduana.checkpoint import (
     ENVELOPE_ACTIONS,
+    INLINE,
     at_end_of_message,
     at_mail_from,
     never_suspended,
@@ -26,6 +27,7 @@ from aduana.checkpoint import (
 from aduana.config.templates import ascii_fold
 from aduana.directory.ldap import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
+from aduana.inspection_pool import Inspector
 from aduana.notices import Notifier
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
@@ -67,6 +69,7 @@ class SessionServices:
     activity: ActivityCounter
     sanctions: Sanctions | None = None
     notifier: Notifier | None = None
+    inspector: Inspector = INLINE
 
 
 class MilterSession(Milter.Base):  # type: ignore[misc]
@@ -206,7 +209,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         services = self._services
         facts, verdict = at_end_of_message(
             self._runtime, self._current(), services.activity, self.getsymval("i"),
-            services.wall_clock(),
+            services.wall_clock(), services.inspector,
         )  # fmt: skip
         if facts.content is not None:
             services.metrics.message_size_bytes.observe(facts.content.size)

@@ -387,6 +387,11 @@ class InspectionSettings(Strict):
     max_total_bytes: ByteSize = ByteSize(200 * 1024 * 1024)
     max_ratio: float = Field(default=100.0, gt=1)
     time_budget_seconds: float = Field(default=5.0, gt=0)
+    """CPU seconds for one message (not wall time, so a busy gateway does not refuse mail)."""
+    workers: Annotated[int, Field(ge=0)] | Literal["auto"] = "auto"
+    """Worker processes for large messages: "auto" = one per core (none on one core), 0 = none."""
+    pool_min_size: ByteSize = ByteSize(256 * 1024)
+    """Messages smaller than this are inspected in the milter thread."""
 
 
 class NoticeDelivery(Strict):

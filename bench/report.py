@@ -1,0 +1,337 @@
+"""From runs to ratios against the no-op milter, targets, a text table and JSON."""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from .engine_micro import STAGES, MemoryResult, ParallelResult, SetResult
+from .measure import RunResult
+
+BASELINE = "noop"
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median of per-pair values, with their min and max."""
+
+    median: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, values: Sequence[float]) -> Spread:
+        finite = [v for v in values if not math.isnan(v)]
+        if not finite:
+            return cls(math.nan, math.nan, math.nan)
+        return cls(statistics.median(finite), min(finite), max(finite))
+
+    def text(self, digits: int = 2) -> str:
+        if math.isnan(self.median):
+            return "n/a"
+        return f"{self.median:.{digits}f} [{self.low:.{digits}f} .. {self.high:.{digits}f}]"
+
+
+@dataclass(frozen=True)
+class SystemSummary:
+    """Medians over the runs of one system for one mix."""
+
+    system: str
+    runs: int
+    delivered_per_second: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    cpu_ms_per_message: float | None
+    milter_cores: float | None
+    machine_busy_cores: float
+    peak_rss_mb: float | None  # the highest over the runs
+    sampled_rss_mb: float | None
+    unexpected: int  # summed over the runs
+    temporary: int
+
+
+@dataclass(frozen=True)
+class Ratios:
+    """``system`` against the no-op milter, pair by pair."""
+
+    system: str
+    throughput: Spread
+    p50: Spread
+    p95: Spread
+    p99: Spread
+    p95_delta_ms: Spread
+
+
+@dataclass(frozen=True)
+class MixSummary:
+    mix: str
+    systems: tuple[SystemSummary, ...]
+    ratios: tuple[Ratios, ...]
+
+    def system(self, name: str) -> SystemSummary | None:
+        return next((s for s in self.systems if s.system == name), None)
+
+    def ratio(self, name: str) -> Ratios | None:
+        return next((r for r in self.ratios if r.system == name), None)
+
+
+@dataclass(frozen=True)
+class Target:
+    name: str
+    measured: str
+    verdict: str  # PASS, FAIL or n/a
+
+
+def _median(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None and not math.isnan(v)]
+    return statistics.median(present) if present else None
+
+
+def _max(values: Sequence[float | None]) -> float | None:
+    present = [v for v in values if v is not None]
+    return max(present) if present else None
+
+
+def summarise_system(runs: Sequence[RunResult]) -> SystemSummary:
+    milters = [r.milter for r in runs]
+    return SystemSummary(
+        system=runs[0].system,
+        runs=len(runs),
+        delivered_per_second=statistics.median(r.delivered_per_second for r in runs),
+        p50_ms=statistics.median(r.p50_ms for r in runs),
+        p95_ms=statistics.median(r.p95_ms for r in runs),
+        p99_ms=statistics.median(r.p99_ms for r in runs),
+        cpu_ms_per_message=_median([m.cpu_ms_per_message if m else None for m in milters]),
+        milter_cores=_median([m.cores if m else None for m in milters]),
+        machine_busy_cores=statistics.median(r.machine_busy_cores for r in runs),
+        peak_rss_mb=_max([m.peak_rss_mb if m else None for m in milters]),
+        sampled_rss_mb=_max([m.sampled_rss_mb if m else None for m in milters]),
+        unexpected=sum(r.unexpected for r in runs),
+        temporary=sum(r.temporary for r in runs),
+    )
+
+
+def pair_ratios(runs: Sequence[RunResult], system: str) -> Ratios:
+    by_pair: dict[int, dict[str, RunResult]] = {}
+    for run in runs:
+        by_pair.setdefault(run.pair, {})[run.system] = run
+    pairs = [p for p in by_pair.values() if system in p and BASELINE in p]
+
+    def spread(value: Callable[[RunResult, RunResult], float]) -> Spread:
+        return Spread.of([value(p[system], p[BASELINE]) for p in pairs])
+
+    def ratio(field: str) -> Callable[[RunResult, RunResult], float]:
+        def divide(a: RunResult, b: RunResult) -> float:
+            denominator = float(getattr(b, field))
+            return float(getattr(a, field)) / denominator if denominator else math.nan
+
+        return divide
+
+    return Ratios(
+        system=system,
+        throughput=spread(ratio("delivered_per_second")),
+        p50=spread(ratio("p50_ms")),
+        p95=spread(ratio("p95_ms")),
+        p99=spread(ratio("p99_ms")),
+        p95_delta_ms=spread(lambda a, b: a.p95_ms - b.p95_ms),
+    )
+
+
+def summarise(runs: Sequence[RunResult]) -> list[MixSummary]:
+    mixes: dict[str, list[RunResult]] = {}
+    for run in runs:
+        mixes.setdefault(run.mix, []).append(run)
+    summaries = []
+    for mix, mix_runs in mixes.items():
+        systems: dict[str, list[RunResult]] = {}
+        for run in mix_runs:
+            systems.setdefault(run.system, []).append(run)
+        summaries.append(
+            MixSummary(
+                mix,
+                tuple(summarise_system(r) for r in systems.values()),
+                tuple(pair_ratios(mix_runs, s) for s in systems if s != BASELINE),
+            )
+        )
+    return summaries
+
+
+def _verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("PASS" if ok else "FAIL")
+
+
+def targets(summaries: Sequence[MixSummary], concurrency: int) -> list[Target]:
+    """The targets of issue 7, judged on the medians (ratios: median of pair ratios)."""
+    by_mix = {s.mix: s for s in summaries}
+    found: list[Target] = []
+    for mix in ("4k", "1m"):
+        ratios = by_mix[mix].ratio("aduana") if mix in by_mix else None
+        value = ratios.throughput if ratios else None
+        found.append(
+            Target(
+                f"throughput >= 0.95x no-op ({mix})",
+                value.text() if value else "not run",
+                _verdict(value.median >= 0.95 if value else None),
+            )
+        )
+    ratios = by_mix["4k"].ratio("aduana") if "4k" in by_mix else None
+    delta = ratios.p95_delta_ms if ratios else None
+    found.append(
+        Target(
+            "p95 within 5 ms of no-op (4k)",
+            f"{delta.text(1)} ms" if delta else "not run",
+            _verdict(delta.median <= 5.0 if delta else None),
+        )
+    )
+    aduana = by_mix["4k"].system("aduana") if "4k" in by_mix else None
+    cpu = aduana.cpu_ms_per_message if aduana else None
+    found.append(
+        Target(
+            "CPU <= 2 ms per message (4k)",
+            f"{cpu:.2f} ms" if cpu is not None else "not run",
+            _verdict(cpu <= 2.0 if cpu is not None else None),
+        )
+    )
+    big = by_mix["10m"].system("aduana") if "10m" in by_mix else None
+    peak = big.peak_rss_mb if big else None
+    if peak is None and big is not None:
+        peak = big.sampled_rss_mb
+    note = "" if concurrency >= 10 else f" (only {concurrency} concurrent)"
+    found.append(
+        Target(
+            "peak RSS < 150 MB, 10 concurrent 10 MB",
+            f"{peak:.0f} MB{note}" if peak is not None else "not run",
+            _verdict(peak < 150 and concurrency >= 10 if peak is not None else None),
+        )
+    )
+    return found
+
+
+# --- text --------------------------------------------------------------------------
+
+
+def _fmt(value: float | None, digits: int = 1) -> str:
+    if value is None or math.isnan(value):
+        return "-"
+    return f"{value:.{digits}f}"
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) for row in rows]
+    return "\n".join(lines)
+
+
+def text_report(
+    summaries: Sequence[MixSummary],
+    found: Sequence[Target],
+    engine: Sequence[SetResult] = (),
+    parallel: Sequence[ParallelResult] = (),
+    memory: Sequence[MemoryResult] = (),
+) -> str:
+    absolute = [
+        [
+            m.mix, s.system, str(s.runs), _fmt(s.delivered_per_second), _fmt(s.p50_ms),
+            _fmt(s.p95_ms), _fmt(s.p99_ms), _fmt(s.cpu_ms_per_message, 2), _fmt(s.milter_cores, 2),
+            _fmt(s.machine_busy_cores, 2), _fmt(s.peak_rss_mb, 0), _fmt(s.sampled_rss_mb, 0),
+            f"{s.unexpected}/{s.temporary}",
+        ]
+        for m in summaries
+        for s in m.systems
+    ]  # fmt: skip
+    parts = [
+        "Medians over runs (latency: MAIL FROM to final reply, in the client)",
+        _table(
+            [
+                "mix", "system", "runs", "deliv/s", "p50 ms", "p95 ms", "p99 ms", "cpu ms/msg",
+                "milter cores", "machine cores", "peak RSS MB", "sampled RSS MB",
+                "unexpected/4xx",
+            ],
+            absolute,
+        ),
+        "",
+        "Against the no-op milter: median of pair ratios [min-max over pairs]",
+        _table(
+            ["mix", "system", "throughput", "p50", "p95", "p99", "p95 - noop p95 (ms)"],
+            [
+                [
+                    m.mix, r.system, r.throughput.text(), r.p50.text(), r.p95.text(),
+                    r.p99.text(), r.p95_delta_ms.text(1),
+                ]
+                for m in summaries
+                for r in m.ratios
+            ],
+        ),
+        "",
+        "Targets",
+        _table(["target", "measured", "verdict"], [[t.name, t.measured, t.verdict] for t in found]),
+    ]  # fmt: skip
+    if engine:
+        parts += [
+            "",
+            "Engine alone, in process (mean ms per message by stage)",
+            _table(
+                ["set", "messages", "explain msg/s", *STAGES],
+                [
+                    [e.name, str(e.messages), _fmt(e.explain_per_second)]
+                    + [_fmt(e.stage_ms[s], 2) for s in STAGES]
+                    for e in engine
+                ],
+            ),
+        ]
+    if parallel:
+        parts += [
+            "",
+            "Inspection + text extraction: threads (as libmilter) vs a process pool, msg/s",
+            _table(
+                ["mix", "messages", "serial", "threads", "processes", "gain"],
+                [
+                    [
+                        p.mix, str(p.messages), _fmt(p.serial_per_second, 2),
+                        f"{_fmt(p.threads_per_second, 2)} ({p.threads})",
+                        f"{_fmt(p.processes_per_second, 2)} ({p.processes})",
+                        f"{p.process_gain:.2f}x",
+                    ]
+                    for p in parallel
+                ],
+            ),
+        ]  # fmt: skip
+    if memory:
+        parts += [
+            "",
+            "Peak Python allocations (tracemalloc) for one message, MB",
+            _table(
+                ["mix", "message MB", *memory[0].peak_mb],
+                [
+                    [m.mix, _fmt(m.message_mb, 2)] + [_fmt(v, 1) for v in m.peak_mb.values()]
+                    for m in memory
+                ],
+            ),
+        ]
+    return "\n".join(parts)
+
+
+def as_json(
+    context: dict[str, Any],
+    runs: Sequence[RunResult],
+    summaries: Sequence[MixSummary],
+    found: Sequence[Target],
+    engine: Sequence[SetResult],
+    parallel: Sequence[ParallelResult],
+    memory: Sequence[MemoryResult],
+) -> dict[str, Any]:
+    return {
+        "context": context,
+        "targets": [asdict(t) for t in found],
+        "summary": [asdict(s) for s in summaries],
+        "runs": [asdict(r) for r in runs],
+        "engine": [asdict(e) for e in engine],
+        "parallel_inspection": [{**asdict(p), "process_gain": p.process_gain} for p in parallel],
+        "memory_by_stage": [asdict(m) for m in memory],
+    }

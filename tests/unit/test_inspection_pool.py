@@ -1,0 +1,60 @@
+"""Large messages inspected in worker processes reach the same verdicts as in the thread."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
+
+import pytest
+
+from aduana.inspect import InspectionLimits
+from aduana.inspection_pool import InlineInspector, PooledInspector
+from tests.corpus.generate import CASES
+
+SAMPLE = ("zip_exe", "7z_headers", "pdf_encrypted", "benign_docx", "broken_boundary", "zip_bomb")
+
+
+@pytest.fixture(scope="module")
+def pooled() -> Iterator[PooledInspector]:
+    inspector = PooledInspector(workers=2, min_bytes=0)
+    yield inspector
+    inspector.close()
+
+
+@pytest.mark.parametrize("name", SAMPLE)
+def test_worker_and_thread_see_the_same_facts(pooled: PooledInspector, name: str) -> None:
+    raw = next(c for c in CASES if c.name == name).build()
+    limits = InspectionLimits()
+    here = InlineInspector().inspect(io.BytesIO(raw), len(raw), limits, True)
+    there = pooled.inspect(io.BytesIO(raw), len(raw), limits, True)
+    assert there == here
+
+
+def test_small_messages_stay_in_the_thread() -> None:
+    inspector = PooledInspector(workers=1, min_bytes=1024 * 1024)
+    try:
+        raw = next(c for c in CASES if c.name == "pe_exe").build()
+        # Killing the only worker would break a submitted job; a small message never goes there.
+        for pid in inspector.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        inspection, _ = inspector.inspect(io.BytesIO(raw), len(raw), InspectionLimits(), False)
+        assert any(p.category.value == "executable" for p in inspection.parts)
+    finally:
+        inspector.close()
+
+
+def test_a_dead_worker_fails_one_message_and_the_pool_comes_back() -> None:
+    inspector = PooledInspector(workers=1, min_bytes=0)
+    try:
+        raw = next(c for c in CASES if c.name == "benign_pdf").build()
+        for pid in inspector.worker_pids():
+            os.kill(pid, signal.SIGKILL)
+        with pytest.raises(BrokenProcessPool):
+            inspector.inspect(io.BytesIO(raw), len(raw), InspectionLimits(), False)
+        inspection, _ = inspector.inspect(io.BytesIO(raw), len(raw), InspectionLimits(), False)
+        assert not inspection.encrypted
+    finally:
+        inspector.close()
