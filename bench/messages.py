@@ -182,20 +182,8 @@ def pdf_document(rng: random.Random, size: int, pages: int = 6) -> bytes:
             + content
             + b"\nendstream"
         )
-    out = io.BytesIO()
-    out.write(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(
-        b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    )
-    return out.getvalue()
+    # The binary comment line tells tools the file holds 8-bit data, as real PDFs do.
+    return blobs.pdf_file(objects, header=b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
 
 
 def zip_of_documents(rng: random.Random, size: int) -> bytes:

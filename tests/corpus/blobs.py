@@ -69,8 +69,16 @@ def pdf(*, encrypted: bool = False) -> bytes:
     ]
     if encrypted:
         objects.append(b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>")
+    trailer = b" /Encrypt 4 0 R /ID [<00><00>]" if encrypted else b""
+    return pdf_file(objects, trailer)
+
+
+def pdf_file(
+    objects: list[bytes], trailer_extra: bytes = b"", header: bytes = b"%PDF-1.4\n"
+) -> bytes:
+    """Serialise numbered PDF objects (1 is the catalog) with a correct xref table."""
     out = io.BytesIO()
-    out.write(b"%PDF-1.4\n")
+    out.write(header)
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
@@ -79,9 +87,7 @@ def pdf(*, encrypted: bool = False) -> bytes:
     out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
     for offset in offsets:
         out.write(b"%010d 00000 n \n" % offset)
-    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1)
-    if encrypted:
-        trailer += b" /Encrypt 4 0 R /ID [<00><00>]"
+    trailer = b"<< /Size %d /Root 1 0 R" % (len(objects) + 1) + trailer_extra
     out.write(b"trailer\n" + trailer + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref)
     return out.getvalue()
 

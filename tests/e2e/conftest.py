@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.redis_server import RedisServer, redis_server_available
+
 from .harness import (
     MilterFactory,
     PostfixFactory,
@@ -93,6 +95,15 @@ def milter_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[M
         and line.get("event") not in allowed
     ]
     assert unexpected == [], f"unexpected warnings/errors logged by the daemon: {unexpected}"
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    """A real redis-server from Debian on 127.0.0.1, for one test."""
+    if not redis_server_available():
+        pytest.skip("needs redis-server")
+    with RedisServer(tmp_path / "redis") as server:
+        yield server
 
 
 @pytest.hookimpl(wrapper=True)

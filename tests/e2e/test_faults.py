@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.redis_server import RedisServer
 from tests.support.slapd import (
     EDUGEM_PEOPLE,
     SERVICE_DN,
@@ -350,14 +350,6 @@ def test_broken_config_reloaded_under_load_keeps_the_old_one_serving(
 
 
 # --- Redis -----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not redis_server_available():
-        pytest.skip("needs redis-server")
-    with RedisServer(tmp_path / "redis") as server:
-        yield server
 
 
 @pytest.mark.allow_log_events(ESCALATED, "state_backend_degraded")

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.redis_server import RedisServer
 
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send, wait_until
@@ -32,14 +31,6 @@ def message(number: int) -> bytes:
 
 def redis_config(server: RedisServer) -> str:
     return f'state:\n  backend: redis\n  redis_url: "{server.url}"\n  retry_after_seconds: 1\n'
-
-
-@pytest.fixture
-def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not redis_server_available():
-        pytest.skip("needs redis-server")
-    with RedisServer(tmp_path / "redis") as server:
-        yield server
 
 
 def test_one_to_one_mailing_spread_over_two_nodes_is_caught(
