@@ -49,6 +49,11 @@ class MessageContent:
     headers: tuple[tuple[str, str], ...] = ()
     text: MessageText | None = None
 
+    @property
+    def subject(self) -> str | None:
+        """The first Subject header as received, if any."""
+        return next((v for n, v in self.headers if n.lower() == "subject"), None)
+
 
 @dataclass(frozen=True)
 class WindowActivity:

@@ -50,10 +50,6 @@ class TransactionBuilder:
     def close(self) -> None:
         self.message.close()
 
-    @property
-    def subject(self) -> str | None:
-        return next((v for n, v in self.headers if n.lower() == "subject"), None)
-
     def envelope_facts(self, received_at: datetime) -> TransactionFacts:
         return TransactionFacts(self.envelope, self.identity, received_at=received_at)
 

@@ -225,7 +225,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
         for name, value in effects.headers:
             self.addheader(name, value)
         if effects.subject_prefix and facts.content is not None:
-            subject = next((v for n, v in facts.content.headers if n.lower() == "subject"), None)
+            subject = facts.content.subject
             if subject is None:
                 self.addheader("Subject", effects.subject_prefix)
             elif not subject.startswith(effects.subject_prefix):

@@ -111,7 +111,7 @@ def _notice(
     action = templates.render(language, f"action_{verdict.action.value}")
     when = facts.received_at or datetime.fromtimestamp(0)
     content = facts.content
-    subject = next((v for n, v in content.headers if n.lower() == "subject"), "") if content else ""
+    subject = (content.subject or "") if content else ""
     return Notice(
         sender=org.notices.sender or f"postmaster@{org.domains[0]}",
         to=to,
