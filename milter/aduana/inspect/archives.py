@@ -177,7 +177,7 @@ def _read_zip(
             if info.is_dir():
                 continue
             mwhere = _member_where(where, index)
-            if budget.exhausted or budget.out_of_time(mwhere) or not budget.take_member(mwhere):
+            if not budget.admit_member(mwhere):
                 return
             encrypted = bool(info.flag_bits & 0x1)
             if encrypted:
@@ -222,7 +222,7 @@ def _read_tar(
                 if not info.isfile():
                     continue
                 mwhere = _member_where(where, index)
-                if budget.exhausted or budget.out_of_time(mwhere) or not budget.take_member(mwhere):
+                if not budget.admit_member(mwhere):
                     return
                 report.member_names.append(info.name)
                 member = Member(index, info.name, info.size, info.size)
@@ -243,7 +243,7 @@ def _read_compressed(
     inner_name: str,
 ) -> None:
     mwhere = _member_where(where, 1)
-    if budget.exhausted or budget.out_of_time(mwhere) or not budget.take_member(mwhere):
+    if not budget.admit_member(mwhere):
         return
     stream: gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile
     if fmt is ArchiveFormat.GZIP:
@@ -421,7 +421,7 @@ def _read_rar(
             if info.is_dir():
                 continue
             mwhere = _member_where(where, index)
-            if budget.exhausted or budget.out_of_time(mwhere) or not budget.take_member(mwhere):
+            if not budget.admit_member(mwhere):
                 return
             encrypted = info.needs_password()
             if encrypted:

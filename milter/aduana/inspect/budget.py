@@ -64,6 +64,10 @@ class Budget:
             return False
         return True
 
+    def admit_member(self, where: str) -> bool:
+        """Whether one more archive member may be read: budget left, time left, count ok."""
+        return not self.exhausted and not self.out_of_time(where) and self.take_member(where)
+
     def charge(self, nbytes: int, where: str) -> bool:
         """Count uncompressed bytes; False once the message is over its total."""
         self.bytes_used += nbytes
