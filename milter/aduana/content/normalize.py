@@ -35,6 +35,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _REPEATS = re.compile(r"(.)\1+")
 _MIN_SPACED_LETTERS = 3
 _COMBINING_TILDE = "\u0303"
+_NON_ASCII_RUN = re.compile(r"n?[^\x00-\x7f]+")
 
 
 def fold(text: str) -> str:
@@ -43,9 +44,18 @@ def fold(text: str) -> str:
     "ñ" stays, because dropping its tilde turns Spanish words into others
     ("año" into "ano", "coño" into "cono").
     """
+    if text.isascii():
+        return text.lower()  # casefold of ASCII; nothing to decompose or drop
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Mail text is mostly ASCII: only the non-ASCII runs (with an "n" before them,
+    # which may own a tilde) go through the per-character loop.
+    return unicodedata.normalize("NFC", _NON_ASCII_RUN.sub(_fold_run, decomposed))
+
+
+def _fold_run(match: re.Match[str]) -> str:
     kept: list[str] = []
     previous = ""
-    for ch in unicodedata.normalize("NFKD", text.casefold()):
+    for ch in match.group():
         category = unicodedata.category(ch)
         if category in {"Mn", "Me"}:
             if ch == _COMBINING_TILDE and previous == "n":
@@ -56,7 +66,7 @@ def fold(text: str) -> str:
             continue
         kept.append(ch)
         previous = ch
-    return unicodedata.normalize("NFC", "".join(kept))
+    return "".join(kept)
 
 
 def normalize_token(raw: str) -> str:
@@ -73,7 +83,7 @@ def word_tokens(text: str) -> list[str]:
 
     Used for lexicon entries, where "a" in "reenvía a todos" is a real word.
     """
-    tokens = (normalize_token(m.group()) for m in _TOKEN.finditer(fold(text)))
+    tokens = [t if t.isalpha() else normalize_token(t) for t in _TOKEN.findall(fold(text))]
     return [t for t in tokens if t]
 
 

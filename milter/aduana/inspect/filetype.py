@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import magic
-
+from aduana.inspect.libmagic import process_handles
 from aduana.inspect.model import Category
 from aduana.inspect.names import SCRIPT_EXTENSIONS, extension_of
 
@@ -40,6 +39,7 @@ _EXACT: dict[str, Category] = {
             "application/javascript",
             "text/javascript",
             "text/x-python",
+            "text/x-script.python",
             "text/x-perl",
             "text/x-php",
             "text/x-ruby",
@@ -142,7 +142,7 @@ def category_for_mime(mime: str) -> Category:
 
 def true_type(data: bytes) -> str:
     """The MIME type libmagic finds in `data` (pass a bounded head, not a whole file)."""
-    return str(magic.from_buffer(data, mime=True)).lower()
+    return process_handles().mime_type(data).lower()
 
 
 def classify(data: bytes, names: Iterable[str] = ()) -> tuple[str, Category]:

@@ -39,6 +39,7 @@ _SIGNATURE = re.compile(r"^-- ?$.*", re.MULTILINE | re.DOTALL)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _URL = re.compile(r"\b(?:https?://|www\.)([\w.-]+)\S*", re.IGNORECASE)
 _WORD = re.compile(r"\w+")
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]+")
 _SENTENCE_END = re.compile(r"[.!?¿¡]|\n[ \t]*\n")
 _GREETING = re.compile(
     r"^(?:estimad[oa]s?|querid[oa]s?|apreciabl[e]s?|distinguid[oa]s?|respetable|hola|"
@@ -127,15 +128,17 @@ def normalised_tokens(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).replace("\r\n", "\n")
     text = _SIGNATURE.sub("", text)
     text = _QUOTED_LINE.sub("", text)
-    text = _EMAIL.sub(" ", text)
-    text = _URL.sub(lambda m: f" {m.group(1)} ", text)
+    if "@" in text:  # the searches cost more than the rest of the normalising
+        text = _EMAIL.sub(" ", text)
+    if "://" in text or "www." in text.casefold():
+        text = _URL.sub(lambda m: f" {m.group(1)} ", text)
     text = _drop_greeting(text)
     text = _strip_accents(text)
     sentence_starts = {0} | {m.end() for m in _SENTENCE_END.finditer(text)}
     tokens: list[str] = []
     for match in _WORD.finditer(text):
         word = match.group()
-        if any(ch.isdigit() for ch in word) or "_" in word:
+        if not word.isalpha() and (any(ch.isdigit() for ch in word) or "_" in word):
             continue
         if _looks_like_name(word) and not _starts_sentence(text, match.start(), sentence_starts):
             continue
@@ -161,7 +164,13 @@ def _drop_greeting(text: str) -> str:
 
 def _strip_accents(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if decomposed.isascii():
+        return decomposed
+    return _NON_ASCII_RUN.sub(_without_combining, decomposed)
+
+
+def _without_combining(match: re.Match[str]) -> str:
+    return "".join(ch for ch in match.group() if not unicodedata.combining(ch))
 
 
 def _looks_like_name(word: str) -> bool:

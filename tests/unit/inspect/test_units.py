@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 
 from aduana.inspect import Category, NameAnomaly, ProblemKind, classify_bytes, inspect_bytes
@@ -22,11 +24,28 @@ from tests.corpus import blobs
         (blobs.zip_of({"a.txt": b"a"}), Category.ARCHIVE),
         (blobs.gz(b"hola"), Category.ARCHIVE),
         (b"#!/bin/sh\necho hola\n", Category.SCRIPT),
+        (b"import os\nimport sys\n\ndef main():\n    pass\n", Category.SCRIPT),
+        (b"#!/usr/bin/env node\nconsole.log(1)\n", Category.SCRIPT),
+        (b"@echo off\r\necho hola\r\n", Category.SCRIPT),
         ("Oficio número 5\n".encode(), Category.TEXT),
     ],
 )
 def test_classifies_blobs_by_content(data: bytes, category: Category) -> None:
     assert classify_bytes(data)[1] is category
+
+
+def test_threads_find_true_types_at_once_each_with_its_own_answer() -> None:
+    """libmagic handles are borrowed per call, so concurrent callers never mix results."""
+    blobs_by_category = {
+        Category.EXECUTABLE: blobs.pe_exe(),
+        Category.DOCUMENT: blobs.pdf(),
+        Category.SCRIPT: b"#!/bin/sh\necho hola\n",
+        Category.TEXT: "Oficio número 5\n".encode() * 200,
+    }
+    work = list(blobs_by_category.items()) * 50
+    with ThreadPoolExecutor(8) as pool:
+        found = list(pool.map(lambda item: classify_bytes(item[1])[1], work))
+    assert found == [category for category, _ in work]
 
 
 @pytest.mark.parametrize(
