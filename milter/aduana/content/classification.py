@@ -67,6 +67,8 @@ _TITLE_STAMP = re.compile(
     r"^\W*(Reservad[oa]|Confidencial|Clasificad[oa]|Confidential|Classified)\W*$"
 )
 _WORD = re.compile(r"[^\W\d_]+")
+# Every pattern above contains one of these (same case rule): without them, no marking.
+_ANY_TERM = re.compile(r"reservad|confidencial|confidential|clasificad|classified", re.IGNORECASE)
 _LABEL_BEFORE = re.compile(
     r"(?:[\[(<«]\s*|(?:clasificaci[oó]n|car[aá]cter|classification|nivel)\s*:?\s*)$",
     re.IGNORECASE,
@@ -181,6 +183,8 @@ _MIN_LOWER_SHARE = 0.5
 def find_markings(text: str) -> tuple[Marking, ...]:
     """Every classification marking in ``text`` (a body, attachment text or subject)."""
     found: list[Marking] = []
+    if not _ANY_TERM.search(text):
+        return ()
     for number, line in enumerate(text.splitlines(), start=1):
         found.extend(_line_markings(line, number))
     return tuple(found)

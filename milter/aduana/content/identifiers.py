@@ -76,6 +76,8 @@ _RFC = re.compile(
 )
 _RFC_HOMOCLAVE = re.compile(r"^[1-9A-V][1-9A-Z][0-9A]$")
 _CLABE = re.compile(r"(?<![0-9])([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{11})[ -]?([0-9])(?![0-9])")
+# Every identifier above holds six digits in a row: text without them holds none.
+_SIX_DIGITS = re.compile(r"[0-9]{6}")
 
 
 @dataclass(frozen=True)
@@ -169,6 +171,8 @@ def find_clabes(text: str) -> list[str]:
 
 
 def count_personal_data(text: str) -> PersonalDataCounts:
+    if not _SIX_DIGITS.search(text):
+        return PersonalDataCounts()
     rfcs = set(find_rfcs(text))
     return PersonalDataCounts(
         curp=len(set(find_curps(text))),

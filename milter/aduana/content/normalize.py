@@ -95,7 +95,8 @@ def tokenize(text: str) -> list[str]:
         if len(token) == 1 and token.isalpha():
             letters.append(token)
             continue
-        _flush_letters(letters, out)
+        if letters:
+            _flush_letters(letters, out)
         out.append(token)
     _flush_letters(letters, out)
     return out
