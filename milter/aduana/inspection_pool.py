@@ -6,6 +6,10 @@ busy at 1 MB while the second core idled). Inspection and text extraction are
 pure functions of the message bytes, so large messages go to a pool of worker
 processes, one per core; small ones stay in the thread, where shipping the
 bytes to a worker would cost more than inspecting them.
+
+A large message reaches its worker as a file, copied a chunk at a time into a
+private directory, never as bytes: pickled bytes would put one or two whole
+copies of every message in flight in the daemon's memory.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from __future__ import annotations
 import io
 import multiprocessing
 import os
+import shutil
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -24,6 +30,7 @@ from aduana.message_text import MessageText, message_text
 
 Inspected = tuple[MessageInspection, MessageText | None]
 _PARENT_CHECK_SECONDS = 1.0
+_COPY_BYTES = 64 * 1024
 
 
 def inspect_here(message: IO[bytes], limits: InspectionLimits, with_text: bool) -> Inspected:
@@ -50,6 +57,19 @@ def _inspect_bytes(data: bytes, limits: InspectionLimits, with_text: bool) -> In
     return inspect_here(io.BytesIO(data), limits, with_text)
 
 
+def _copy(message: IO[bytes], fd: int) -> None:
+    message.seek(0)
+    while chunk := message.read(_COPY_BYTES):
+        view = memoryview(chunk)
+        while view:
+            view = view[os.write(fd, view) :]
+
+
+def _inspect_file(path: str, limits: InspectionLimits, with_text: bool) -> Inspected:
+    with open(path, "rb") as message:
+        return inspect_here(message, limits, with_text)
+
+
 class Inspector(Protocol):
     def inspect(
         self, message: IO[bytes], size: int, limits: InspectionLimits, with_text: bool
@@ -72,6 +92,8 @@ class PooledInspector:
         self._workers = workers
         self._min_bytes = min_bytes
         self._lock = threading.Lock()
+        # Only this user may read the messages handed to the workers (mode 0700).
+        self._spool_dir = tempfile.mkdtemp(prefix="aduana-inspect-")
         self._pool = self._start()
 
     def _start(self) -> ProcessPoolExecutor:
@@ -89,10 +111,9 @@ class PooledInspector:
     ) -> Inspected:
         if size < self._min_bytes:
             return inspect_here(message, limits, with_text)
-        message.seek(0)
         pool = self._pool
         try:
-            return pool.submit(_inspect_bytes, message.read(), limits, with_text).result()
+            return self._hand_over(pool, message, limits, with_text)
         except BrokenProcessPool:
             # A worker died (e.g. killed by the OOM killer): this message gets the
             # error boundary's 4xx and is retried; later messages get a fresh pool.
@@ -101,6 +122,30 @@ class PooledInspector:
                     self._pool = self._start()
             raise
 
+    def _hand_over(
+        self,
+        pool: ProcessPoolExecutor,
+        message: IO[bytes],
+        limits: InspectionLimits,
+        with_text: bool,
+    ) -> Inspected:
+        # Unbuffered, so a failed copy leaves nothing to flush when the file is closed.
+        with tempfile.NamedTemporaryFile(
+            dir=self._spool_dir, prefix="message-", buffering=0
+        ) as copy:
+            try:
+                _copy(message, copy.fileno())
+            except OSError:
+                # No room for a copy (a full disk): send the bytes, as a last resort.
+                message.seek(0)
+                return pool.submit(_inspect_bytes, message.read(), limits, with_text).result()
+            return pool.submit(_inspect_file, copy.name, limits, with_text).result()
+
+    @property
+    def spool_dir(self) -> str:
+        """Where messages wait for a worker, one file each, removed once inspected."""
+        return self._spool_dir
+
     def worker_pids(self) -> list[int]:
         """The worker processes (their RSS counts toward the gateway's memory)."""
         processes = self._pool._processes or {}  # not public in concurrent.futures
@@ -108,3 +153,4 @@ class PooledInspector:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._spool_dir)

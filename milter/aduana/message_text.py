@@ -7,11 +7,13 @@ OpenDocument, the text layer of PDFs and plain text.
 
 from __future__ import annotations
 
-import email
+import binascii
 import email.policy
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.feedparser import BytesFeedParser
 from email.message import Message
 from typing import IO
 
@@ -21,6 +23,10 @@ from aduana.inspect import Category, classify_bytes
 BODY_TEXT_LIMITS = TextLimits(max_chars=100_000, max_seconds=1.0)
 ATTACHMENT_TEXT_LIMITS = TextLimits(max_chars=100_000, max_seconds=2.0)
 _PARSE_BYTES = 16 * 1024 * 1024
+_FEED_BYTES = 64 * 1024
+# A base64 payload that `get_payload(decode=True)` decodes strictly: alphabet and
+# line breaks, then at most two pad characters at the very end.
+_STRICT_BASE64 = re.compile(r"[A-Za-z0-9+/\r\n]*(?:=[\r\n]*){0,2}")
 _READABLE = (Category.DOCUMENT, Category.TEXT)
 
 
@@ -46,8 +52,7 @@ def message_text(
     include_attachments: bool = True,
     clock: Callable[[], float] = time.monotonic,
 ) -> MessageText:
-    message.seek(0)
-    parsed = email.message_from_bytes(message.read(_PARSE_BYTES), policy=email.policy.compat32)
+    parsed = _parse(message)
     subject = extract_subject(str(parsed.get("Subject", "")), BODY_TEXT_LIMITS).text
     bodies: list[str] = []
     attachments: list[str] = []
@@ -55,18 +60,61 @@ def message_text(
     for part in parsed.walk():
         if part.is_multipart():
             continue
-        payload = part.get_payload(decode=True)
+        is_body = _is_body(part)
+        if not is_body and not (include_attachments and clock() < deadline):
+            continue
+        payload = _decoded_payload(part)
+        # Done with the part: let its encoded text go before the next one is read.
+        part.set_payload("")
         if not isinstance(payload, bytes) or not payload:
             continue
-        if _is_body(part):
+        if is_body:
             bodies.append(extract_text(_content_type(part), payload, BODY_TEXT_LIMITS).text)
-        elif include_attachments and clock() < deadline:
+        else:
             true_type, category = classify_bytes(payload)
             if category in _READABLE:
                 extracted = extract_text(true_type, payload, ATTACHMENT_TEXT_LIMITS, clock=clock)
                 attachments.append(extracted.text)
+        del payload
     limit = BODY_TEXT_LIMITS.max_chars
     return MessageText(subject, "\n".join(bodies)[:limit], "\n".join(attachments)[:limit])
+
+
+def _parse(message: IO[bytes]) -> Message:
+    """The first `_PARSE_BYTES` of the message, fed to the parser a chunk at a time
+    (the parser splits what it is fed into lines: fed whole, it held every line of
+    the message at once)."""
+    message.seek(0)
+    parser = BytesFeedParser(policy=email.policy.compat32)
+    left = _PARSE_BYTES
+    while left > 0 and (chunk := message.read(min(_FEED_BYTES, left))):
+        parser.feed(chunk)
+        left -= len(chunk)
+    return parser.close()
+
+
+def _decoded_payload(part: Message) -> object:
+    """`part.get_payload(decode=True)`, without its copies of a large base64 payload
+    (as bytes, as split lines, joined again): for well-formed base64, which decodes
+    the same a window at a time, the same bytes; anything else goes the stdlib way."""
+    payload = part.get_payload()
+    cte = str(part.get("content-transfer-encoding", "")).lower()
+    if cte != "base64" or not isinstance(payload, str) or len(payload) < _FEED_BYTES:
+        return part.get_payload(decode=True)
+    if not payload.isascii() or _STRICT_BASE64.fullmatch(payload) is None:
+        return part.get_payload(decode=True)
+    pieces: list[bytes] = []
+    carry = b""
+    for start in range(0, len(payload), _FEED_BYTES):
+        window = payload[start : start + _FEED_BYTES].encode("ascii")
+        clean = carry + window.translate(None, b"\r\n")
+        usable = len(clean) - len(clean) % 4
+        pieces.append(binascii.a2b_base64(clean[:usable]))
+        carry = clean[usable:]
+    if carry:
+        # Not a whole number of quads: the stdlib pads it and records a defect.
+        return part.get_payload(decode=True)
+    return b"".join(pieces)
 
 
 def _is_body(part: Message) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import stat
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 
@@ -58,3 +59,17 @@ def test_a_dead_worker_fails_one_message_and_the_pool_comes_back() -> None:
         assert not inspection.encrypted
     finally:
         inspector.close()
+
+
+def test_messages_reach_workers_as_private_files_removed_once_inspected() -> None:
+    inspector = PooledInspector(workers=1, min_bytes=0)
+    spool_dir = inspector.spool_dir
+    try:
+        raw = next(c for c in CASES if c.name == "zip_exe").build()
+        inspection, _ = inspector.inspect(io.BytesIO(raw), len(raw), InspectionLimits(), True)
+        assert any(p.category.value == "executable" for p in inspection.parts)
+        assert os.listdir(spool_dir) == []
+        assert stat.S_IMODE(os.stat(spool_dir).st_mode) == 0o700
+    finally:
+        inspector.close()
+    assert not os.path.exists(spool_dir)

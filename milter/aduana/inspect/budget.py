@@ -100,6 +100,15 @@ class Content:
     def of(cls, data: bytes, head_bytes: int) -> Content:
         return cls(head=data[:head_bytes], size=len(data), body=io.BytesIO(data))
 
+    @classmethod
+    def spooled(cls, body: IO[bytes], head_bytes: int) -> Content:
+        """Content already written to the seekable `body`, which it now owns."""
+        size = body.seek(0, io.SEEK_END)
+        body.seek(0)
+        head = body.read(head_bytes)
+        body.seek(0)
+        return cls(head=head, size=size, body=body)
+
     def read_all(self, cap: int) -> bytes | None:
         """The whole content if it is no bigger than `cap`, else None."""
         if self.body is None or self.size > cap:

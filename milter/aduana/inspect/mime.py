@@ -3,6 +3,9 @@
 Pure functions over bytes: split headers from body, read every candidate of a
 duplicated header, decode transfer encodings tolerantly, split multipart bodies
 (strictly, leniently, or with a boundary inferred from the body).
+
+Bodies and parts are slices of the message: given a memoryview, they are views
+into it, so walking a 10 MB message does not copy it once per MIME level.
 """
 
 from __future__ import annotations
@@ -10,14 +13,20 @@ from __future__ import annotations
 import binascii
 import email.utils
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
 from email.policy import compat32
+from typing import IO
 
 from aduana.inspect.names import decode_rfc2047, fix_raw_utf8
 from aduana.inspect.uuencode import find_uu_blocks
 
+# A message or a slice of one: bytes, or a zero-copy view of them.
+Data = bytes | memoryview
+
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
+_NEWLINE = re.compile(rb"\n")
 _B64_ALPHABET = re.compile(rb"[^A-Za-z0-9+/]")
 _B64_EXPECTED = re.compile(rb"[^A-Za-z0-9+/=\s]")
 IDENTITY_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
@@ -47,7 +56,7 @@ class ContentType:
 @dataclass(frozen=True, slots=True)
 class Entity:
     headers: tuple[tuple[str, str], ...]
-    body: bytes
+    body: Data
     has_headers: bool
     separator_missing: bool
 
@@ -94,20 +103,23 @@ def parse_content_type(value: str) -> ContentType:
     return ContentType(mime, tuple(params[1:] if params else ()))
 
 
-def parse_entity(raw: bytes, *, skip_mbox_line: bool = False) -> Entity:
+def _line_end(raw: Data, pos: int) -> int:
+    newline = _NEWLINE.search(raw, pos)
+    return len(raw) if newline is None else newline.end()
+
+
+def parse_entity(raw: Data, *, skip_mbox_line: bool = False) -> Entity:
     """Split `raw` into headers and body, tolerating bare LF and a missing blank line."""
     pos = 0
     size = len(raw)
-    if skip_mbox_line and raw.startswith(b"From "):
-        newline = raw.find(b"\n")
-        pos = size if newline < 0 else newline + 1
+    if skip_mbox_line and bytes(raw[:5]) == b"From ":
+        pos = _line_end(raw, 0)
     start = pos
     body_start = size
     separator_missing = False
     while pos < size:
-        newline = raw.find(b"\n", pos)
-        line_end = size if newline < 0 else newline + 1
-        line = raw[pos:line_end].rstrip(b"\r\n")
+        line_end = _line_end(raw, pos)
+        line = bytes(raw[pos:line_end]).rstrip(b"\r\n")
         if not line:
             body_start = line_end
             break
@@ -118,7 +130,7 @@ def parse_entity(raw: bytes, *, skip_mbox_line: bool = False) -> Entity:
             separator_missing = pos > start
             break
         pos = line_end
-    header_bytes = raw[start : min(body_start, size)]
+    header_bytes = bytes(raw[start : min(body_start, size)])
     return Entity(
         headers=_header_fields(header_bytes),
         body=raw[body_start:],
@@ -148,41 +160,88 @@ class Decoded:
     damaged: bool = False
 
 
-def decode_transfer(body: bytes, encoding: str) -> Decoded:
+@dataclass(frozen=True, slots=True)
+class Transfer:
+    """How decoding went, when the decoded bytes were written to a file."""
+
+    known: bool = True
+    damaged: bool = False
+
+
+_WINDOW = 256 * 1024
+
+
+def decode_transfer(body: Data, encoding: str) -> Decoded:
     """Decode a body as clients do: junk in base64 is skipped, padding is supplied."""
     if encoding == "base64":
-        damaged = _B64_EXPECTED.search(body) is not None
-        clean = _B64_ALPHABET.sub(b"", body)
-        if len(clean) % 4 == 1:
-            clean = clean[:-1]
-            damaged = True
-        clean += b"=" * (-len(clean) % 4)
-        try:
-            return Decoded(binascii.a2b_base64(clean), damaged=damaged)
-        except binascii.Error:
+        pieces: list[bytes] = []
+        damaged = _base64_pieces(body, pieces.append)
+        if damaged is None:
             return Decoded(b"", damaged=True)
+        return Decoded(b"".join(pieces), damaged=damaged)
     if encoding == "quoted-printable":
         return Decoded(binascii.a2b_qp(body))
     if encoding in UU_ENCODINGS:
-        blocks = find_uu_blocks(body, 1)
-        return Decoded(blocks[0].data if blocks else body, damaged=not blocks)
-    return Decoded(body, known=encoding in IDENTITY_ENCODINGS)
+        text = bytes(body)
+        blocks = find_uu_blocks(text, 1)
+        return Decoded(blocks[0].data if blocks else text, damaged=not blocks)
+    return Decoded(bytes(body), known=encoding in IDENTITY_ENCODINGS)
+
+
+def decode_transfer_into(body: Data, encoding: str, out: IO[bytes]) -> Transfer:
+    """`decode_transfer`, written to `out` a window at a time: for large parts, whose
+    decoded copy then never sits in memory whole. `out` must start empty."""
+    if encoding == "base64":
+        damaged = _base64_pieces(body, out.write)
+        if damaged is None:
+            out.seek(0)
+            out.truncate()
+            return Transfer(damaged=True)
+        return Transfer(damaged=damaged)
+    if encoding in IDENTITY_ENCODINGS or encoding not in KNOWN_ENCODINGS:
+        for start in range(0, len(body), _WINDOW):
+            out.write(bytes(body[start : start + _WINDOW]))
+        return Transfer(known=encoding in IDENTITY_ENCODINGS)
+    decoded = decode_transfer(body, encoding)
+    out.write(decoded.data)
+    return Transfer(decoded.known, decoded.damaged)
+
+
+def _base64_pieces(body: Data, emit: Callable[[bytes], object]) -> bool | None:
+    """Decode base64 a window at a time, as one `a2b_base64` of the whole cleaned body
+    would; returns whether the body was damaged, or None when it cannot be decoded."""
+    damaged = _B64_EXPECTED.search(body) is not None
+    carry = b""
+    try:
+        for start in range(0, len(body), _WINDOW):
+            clean = carry + _B64_ALPHABET.sub(b"", bytes(body[start : start + _WINDOW]))
+            usable = len(clean) - len(clean) % 4
+            emit(binascii.a2b_base64(clean[:usable]))
+            carry = clean[usable:]
+        if len(carry) % 4 == 1:
+            carry = carry[:-1]
+            damaged = True
+        if carry:
+            emit(binascii.a2b_base64(carry + b"=" * (-len(carry) % 4)))
+    except binascii.Error:
+        return None
+    return damaged
 
 
 @dataclass(frozen=True, slots=True)
 class Split:
-    parts: tuple[bytes, ...]
+    parts: tuple[Data, ...]
     terminated: bool
     parts_after_end: bool
 
 
-def _delimiters(body: bytes, boundary: bytes, lenient: bool) -> list[re.Match[bytes]]:
+def _delimiters(body: Data, boundary: bytes, lenient: bool) -> list[re.Match[bytes]]:
     tail = rb"(--)?[^\n]*$" if lenient else rb"(--)?[ \t]*\r?$"
     pattern = re.compile(rb"^--" + re.escape(boundary) + tail, re.MULTILINE)
     return list(pattern.finditer(body))
 
 
-def split_multipart(body: bytes, boundary: str, *, lenient: bool = False) -> Split | None:
+def split_multipart(body: Data, boundary: str, *, lenient: bool = False) -> Split | None:
     """Body parts between delimiter lines, or None when no delimiter is found.
 
     Parts that follow a close delimiter are kept too (some clients show them).
@@ -191,7 +250,7 @@ def split_multipart(body: bytes, boundary: str, *, lenient: bool = False) -> Spl
     marks = _delimiters(body, boundary.encode("utf-8", "surrogateescape"), lenient)
     if not marks:
         return None
-    parts: list[bytes] = []
+    parts: list[Data] = []
     closed = False
     after_end = False
     for index, mark in enumerate(marks):
@@ -209,7 +268,7 @@ def split_multipart(body: bytes, boundary: str, *, lenient: bool = False) -> Spl
     return Split(tuple(parts), terminated, after_end)
 
 
-def _strip_line_break(body: bytes, end: int) -> int:
+def _strip_line_break(body: Data, end: int) -> int:
     if end > 0 and body[end - 1 : end] == b"\n":
         end -= 1
         if end > 0 and body[end - 1 : end] == b"\r":
@@ -220,11 +279,11 @@ def _strip_line_break(body: bytes, end: int) -> int:
 _CANDIDATE = re.compile(rb"^--([^\s][^\r\n]{0,200}?)[ \t]*\r?$", re.MULTILINE)
 
 
-def infer_boundary(body: bytes) -> str | None:
+def infer_boundary(body: Data) -> str | None:
     """The boundary a body actually uses, when its header names none or another one."""
     counts: dict[bytes, int] = {}
     for match in _CANDIDATE.finditer(body):
-        token = match.group(1)
+        token = bytes(match.group(1))
         if token.endswith(b"--"):
             token = token[:-2]
         if token:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -23,8 +24,11 @@ from aduana.inspect.encryption import (
 from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.mime import (
     ContentType,
+    Data,
     Entity,
+    Transfer,
     decode_transfer,
+    decode_transfer_into,
     infer_boundary,
     parse_entity,
     split_multipart,
@@ -114,7 +118,7 @@ class _Inspector:
 
     def entity(
         self,
-        raw: bytes,
+        raw: Data,
         path: str,
         depth: int,
         variant: str,
@@ -197,14 +201,14 @@ class _Inspector:
 
     def multipart_readings(
         self, entity: Entity, ctype: ContentType, where: str
-    ) -> list[tuple[str, tuple[bytes, ...]]]:
+    ) -> list[tuple[str, tuple[Data, ...]]]:
         """Every way of splitting the body: per declared boundary, strict and lenient."""
         boundaries = ctype.params_named("boundary")
         if not boundaries:
             self.problem(ProblemKind.MISSING_BOUNDARY, where)
         if len(boundaries) > 1:
             self.problem(ProblemKind.DUPLICATE_BOUNDARY, where, ", ".join(boundaries))
-        readings: list[tuple[str, tuple[bytes, ...]]] = []
+        readings: list[tuple[str, tuple[Data, ...]]] = []
         for boundary in boundaries:
             label = f"boundary={boundary}" if len(boundaries) > 1 else ""
             strict = split_multipart(entity.body, boundary)
@@ -239,7 +243,7 @@ class _Inspector:
         if len(encodings) > 1:
             self.problem(ProblemKind.DUPLICATE_TRANSFER_ENCODING, where, ", ".join(encodings))
         for encoding in encodings:
-            decoded = decode_transfer(entity.body, encoding)
+            content, decoded = self.decode(entity.body, encoding)
             if not decoded.known:
                 self.problem(ProblemKind.UNKNOWN_TRANSFER_ENCODING, where, encoding)
             if decoded.damaged:
@@ -255,7 +259,22 @@ class _Inspector:
                 text_scan=True,
                 declared_message=ctype.mime in MESSAGE_TYPES,
             )
-            self.content(Content.of(decoded.data, self.limits.magic_head_bytes), origin)
+            try:
+                self.content(content, origin)
+            finally:
+                content.close()
+
+    def decode(self, body: Data, encoding: str) -> tuple[Content, Transfer]:
+        """The decoded part; a large one is decoded a window at a time into a spooled
+        file, so the message and its decoded copy are not both in memory."""
+        head_bytes = self.limits.magic_head_bytes
+        if len(body) <= self.limits.spool_threshold:
+            decoded = decode_transfer(body, encoding)
+            return Content.of(decoded.data, head_bytes), Transfer(decoded.known, decoded.damaged)
+        # Owned by the returned Content, which `leaf` closes.
+        spool = tempfile.SpooledTemporaryFile(max_size=self.limits.spool_threshold)  # noqa: SIM115
+        transfer = decode_transfer_into(body, encoding, spool)
+        return Content.spooled(spool, head_bytes), transfer
 
     def declared_security(self, ctype: ContentType, where: str) -> None:
         mime = ctype.mime
@@ -554,10 +573,7 @@ def inspect_message(
     `limit_hits`.
     """
     source.seek(0)
-    raw = source.read()
-    inspector = _Inspector(limits or InspectionLimits(), clock)
-    inspector.entity(raw, "", 0, "", top=True)
-    return inspector.result(len(raw))
+    return inspect_bytes(source.read(), limits, clock)
 
 
 def inspect_bytes(
@@ -567,5 +583,6 @@ def inspect_bytes(
 ) -> MessageInspection:
     """`inspect_message` for a message already in memory (tests, `aduana explain`)."""
     inspector = _Inspector(limits or InspectionLimits(), clock)
-    inspector.entity(raw, "", 0, "", top=True)
+    # Every entity, body and part below is a view into `raw`, not a copy of it.
+    inspector.entity(memoryview(raw), "", 0, "", top=True)
     return inspector.result(len(raw))
