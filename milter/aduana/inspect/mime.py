@@ -13,6 +13,7 @@ from __future__ import annotations
 import binascii
 import email.utils
 import re
+import string
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -27,8 +28,10 @@ Data = bytes | memoryview
 
 _HEADER_LINE = re.compile(rb"[!-9;-~]+[ \t]*:")
 _NEWLINE = re.compile(rb"\n")
-_B64_ALPHABET = re.compile(rb"[^A-Za-z0-9+/]")
-_B64_EXPECTED = re.compile(rb"[^A-Za-z0-9+/=\s]")
+_B64_ALPHABET = string.ascii_letters.encode() + string.digits.encode() + b"+/"
+# For bytes.translate (deleting), which is many times faster than a regex here.
+_B64_JUNK = bytes(set(range(256)) - set(_B64_ALPHABET))
+_B64_EXPECTED = _B64_ALPHABET + b"= \t\n\r\x0b\x0c"
 IDENTITY_ENCODINGS = frozenset({"", "7bit", "8bit", "binary"})
 UU_ENCODINGS = frozenset({"x-uuencode", "uuencode", "x-uue", "uue"})
 KNOWN_ENCODINGS = IDENTITY_ENCODINGS | UU_ENCODINGS | {"base64", "quoted-printable"}
@@ -210,11 +213,13 @@ def decode_transfer_into(body: Data, encoding: str, out: IO[bytes]) -> Transfer:
 def _base64_pieces(body: Data, emit: Callable[[bytes], object]) -> bool | None:
     """Decode base64 a window at a time, as one `a2b_base64` of the whole cleaned body
     would; returns whether the body was damaged, or None when it cannot be decoded."""
-    damaged = _B64_EXPECTED.search(body) is not None
+    damaged = False
     carry = b""
     try:
         for start in range(0, len(body), _WINDOW):
-            clean = carry + _B64_ALPHABET.sub(b"", bytes(body[start : start + _WINDOW]))
+            window = bytes(body[start : start + _WINDOW])
+            damaged = damaged or bool(window.translate(None, _B64_EXPECTED))
+            clean = carry + window.translate(None, _B64_JUNK)
             usable = len(clean) - len(clean) % 4
             emit(binascii.a2b_base64(clean[:usable]))
             carry = clean[usable:]
@@ -235,10 +240,29 @@ class Split:
     parts_after_end: bool
 
 
-def _delimiters(body: Data, boundary: bytes, lenient: bool) -> list[re.Match[bytes]]:
-    tail = rb"(--)?[^\n]*$" if lenient else rb"(--)?[ \t]*\r?$"
-    pattern = re.compile(rb"^--" + re.escape(boundary) + tail, re.MULTILINE)
-    return list(pattern.finditer(body))
+@dataclass(frozen=True, slots=True)
+class _Delimiter:
+    start: int
+    end: int  # before the line break
+    closing: bool
+
+
+def _delimiters(body: Data, boundary: bytes, lenient: bool) -> list[_Delimiter]:
+    """Delimiter lines: "--boundary" at the start of a line, then the allowed tail.
+
+    Searched as a line break followed by the literal, which the regex engine scans
+    for quickly; anchoring with ``^`` made it try every byte (50 ms per 10 MB part).
+    """
+    tail = rb"(?P<close>--)?[^\n]*$" if lenient else rb"(?P<close>--)?[ \t]*\r?$"
+    line = rb"--" + re.escape(boundary) + tail
+    marks = [
+        _Delimiter(m.start("line"), m.end("line"), m.group("close") is not None)
+        for m in re.finditer(rb"\n(?P<line>" + line + rb")", body, re.MULTILINE)
+    ]
+    first = re.compile(line, re.MULTILINE).match(body)
+    if first is not None:
+        marks.insert(0, _Delimiter(0, first.end(), first.group("close") is not None))
+    return marks
 
 
 def split_multipart(body: Data, boundary: str, *, lenient: bool = False) -> Split | None:
@@ -254,17 +278,17 @@ def split_multipart(body: Data, boundary: str, *, lenient: bool = False) -> Spli
     closed = False
     after_end = False
     for index, mark in enumerate(marks):
-        if mark.group(1) is not None:
+        if mark.closing:
             closed = True
             continue
         if closed:
             after_end = True
-        start = mark.end() + 1
-        end = marks[index + 1].start() if index + 1 < len(marks) else len(body)
+        start = mark.end + 1
+        end = marks[index + 1].start if index + 1 < len(marks) else len(body)
         if index + 1 < len(marks):
             end = _strip_line_break(body, end)
         parts.append(body[start:end])
-    terminated = marks[-1].group(1) is not None
+    terminated = marks[-1].closing
     return Split(tuple(parts), terminated, after_end)
 
 
