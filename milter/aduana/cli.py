@@ -10,12 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
 
-from aduana import ledger_commands
-from aduana.approvals_report import render_approvals
-from aduana.config.errors import ConfigError
-from aduana.explain import Submission, explain, verdict_as_json
-from aduana.ledger import LedgerUnavailableError
-from aduana.runtime import build_runtime
+# Commands import what they need when they run: the inspection workers are started
+# by re-importing this module (multiprocessing's spawn), and must not load it all.
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,40 +34,40 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--config", type=Path, required=True)
     listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
-    ledger_commands.add_commands(commands)
+    _add_ledger_commands(commands)
     return parser
+
+
+def _add_ledger_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = commands.add_parser("report", help="reports from the activity and violation ledger")
+    reports = report.add_subparsers(dest="report", required=True)
+    inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
+    inactive.add_argument("--days", type=int, default=180)
+    violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
+    violations.add_argument(
+        "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
+    )
+    violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
+    for parser in (inactive, violations):
+        parser.add_argument("--config", type=Path, required=True)
+        parser.add_argument("--format", choices=("csv", "json"), default="csv")
+    accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")
+    actions = accounts.add_subparsers(dest="accounts", required=True)
+    suspended = actions.add_parser("suspended", help="list accounts whose sending is suspended")
+    unsuspend = actions.add_parser("unsuspend", help="lift a sending suspension")
+    unsuspend.add_argument("address")
+    unsuspend.add_argument("--by", required=True, help="who lifts it (for the record)")
+    for parser in (suspended, unsuspend):
+        parser.add_argument("--config", type=Path, required=True)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    try:
-        if args.command == "run":
-            from aduana.app import run
+    from aduana.config.errors import ConfigError
+    from aduana.ledger import LedgerUnavailableError
 
-            return run(args.config)
-        if args.command in ("report", "accounts"):
-            return ledger_commands.run_command(args)
-        if args.command == "approvals":
-            settings = build_runtime(args.config).settings
-            today = args.on or datetime.now(settings.zone).date()
-            print(render_approvals(settings.approvals, today, args.format))
-            return 0
-        if args.command == "check-config":
-            runtime = build_runtime(args.config)
-            organisations = ", ".join(o.id for o in runtime.settings.organisations)
-            print(f"{args.config}: OK (organisations: {organisations})")
-            return 0
-        runtime = build_runtime(args.config)
-        submission = Submission(
-            sender=args.sender,
-            recipients=tuple(args.rcpt),
-            message=args.message.read_bytes(),
-            login=args.login,
-            declared_size=args.declared_size,
-        )
-        verdict = explain(runtime, submission, time.time())
-        print(json.dumps(verdict_as_json(verdict), ensure_ascii=False))
-        return 0
+    try:
+        return _dispatch(args)
     except ConfigError as error:
         for problem in error.problems:
             print(f"aduana: {problem}", file=sys.stderr)
@@ -79,6 +75,42 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, LedgerUnavailableError) as error:
         print(f"aduana: {error}", file=sys.stderr)
         return 2
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "run":
+        from aduana.app import run
+
+        return run(args.config)
+    if args.command in ("report", "accounts"):
+        from aduana import ledger_commands
+
+        return ledger_commands.run_command(args)
+    from aduana.runtime import build_runtime
+
+    runtime = build_runtime(args.config)
+    if args.command == "approvals":
+        from aduana.approvals_report import render_approvals
+
+        today = args.on or datetime.now(runtime.settings.zone).date()
+        print(render_approvals(runtime.settings.approvals, today, args.format))
+        return 0
+    if args.command == "check-config":
+        organisations = ", ".join(o.id for o in runtime.settings.organisations)
+        print(f"{args.config}: OK (organisations: {organisations})")
+        return 0
+    from aduana.explain import Submission, explain, verdict_as_json
+
+    submission = Submission(
+        sender=args.sender,
+        recipients=tuple(args.rcpt),
+        message=args.message.read_bytes(),
+        login=args.login,
+        declared_size=args.declared_size,
+    )
+    verdict = explain(runtime, submission, time.time())
+    print(json.dumps(verdict_as_json(verdict), ensure_ascii=False))
+    return 0
 
 
 if __name__ == "__main__":

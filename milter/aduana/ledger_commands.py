@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from aduana.directory.file import FileDirectory
 from aduana.ledger import (
@@ -17,29 +16,6 @@ from aduana.ledger import (
 )
 from aduana.ledger.activity_backend import activity_ledger
 from aduana.runtime import build_runtime
-
-
-def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    report = commands.add_parser("report", help="reports from the activity and violation ledger")
-    reports = report.add_subparsers(dest="report", required=True)
-    inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
-    inactive.add_argument("--days", type=int, default=180)
-    violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
-    violations.add_argument(
-        "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
-    )
-    violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
-    for parser in (inactive, violations):
-        parser.add_argument("--config", type=Path, required=True)
-        parser.add_argument("--format", choices=("csv", "json"), default="csv")
-    accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")
-    actions = accounts.add_subparsers(dest="accounts", required=True)
-    suspended = actions.add_parser("suspended", help="list accounts whose sending is suspended")
-    unsuspend = actions.add_parser("unsuspend", help="lift a sending suspension")
-    unsuspend.add_argument("address")
-    unsuspend.add_argument("--by", required=True, help="who lifts it (for the record)")
-    for parser in (suspended, unsuspend):
-        parser.add_argument("--config", type=Path, required=True)
 
 
 def run_command(args: argparse.Namespace) -> int:

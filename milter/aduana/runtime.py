@@ -11,19 +11,24 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.loader import Settings, load_settings
 from aduana.config.schema import FileDirectorySettings
 from aduana.directory.account import Directory
 from aduana.directory.file import load_file_directory
-from aduana.directory.ldap import LdapDirectory
 
 DirectoryStateListener = Callable[[bool, str], None]
 
 
 def _ignore_state(healthy: bool, reason: str) -> None:
     """For one-shot commands (check-config, explain), which report no metrics."""
+
+
+@runtime_checkable
+class ClosableDirectory(Directory, Protocol):
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -33,7 +38,7 @@ class Runtime:
 
     def close(self) -> None:
         """Release what the runtime holds (LDAP connections) after it was replaced."""
-        if isinstance(self.directory, LdapDirectory):
+        if isinstance(self.directory, ClosableDirectory):
             self.directory.close()
 
 
@@ -61,6 +66,9 @@ def _build_directory(
             if (value := getattr(directory, name)) is not None
         }
     )
+    # ldap3 is loaded only when a configuration names LDAP (~16 MB per process).
+    from aduana.directory.ldap import LdapDirectory
+
     try:
         return LdapDirectory(resolved, settings.organisations, clock, on_state)
     except ValueError as error:

@@ -25,7 +25,7 @@ from aduana.checkpoint import (
     never_suspended,
 )
 from aduana.config.templates import ascii_fold
-from aduana.directory.ldap import DirectoryUnavailableError
+from aduana.directory.account import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
 from aduana.inspection_pool import Inspector
 from aduana.notices import Notifier

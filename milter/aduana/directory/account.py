@@ -39,6 +39,11 @@ class Account:
         return self.login or self.address
 
 
+class DirectoryUnavailableError(Exception):
+    """The directory is down and no cached answer is recent enough; the MTA should
+    retry later."""
+
+
 class Directory(Protocol):
     """Answers who is behind an address or a login."""
 

@@ -43,7 +43,7 @@ from ldap3.utils.conv import escape_filter_chars
 
 from aduana.addresses import domain_of
 from aduana.config.schema import Organisation
-from aduana.directory.account import Account, AccountStatus
+from aduana.directory.account import Account, AccountStatus, DirectoryUnavailableError
 from aduana.directory.cache import AnswerCache, CachedAnswer
 from aduana.directory.ldap_settings import LdapDirectorySettings
 
@@ -63,10 +63,6 @@ _OUTAGE_RESULTS = frozenset({3, 11, 51, 52, 53})
 _SUCCESS, _SIZE_LIMIT_EXCEEDED, _NO_SUCH_OBJECT = 0, 4, 32
 _ACCOUNT_DISABLED = 0x2
 _MAX_KEY_LENGTH = 320
-
-
-class DirectoryUnavailableError(Exception):
-    """LDAP is down and no cached answer is recent enough; the MTA should retry later."""
 
 
 class DirectoryQueryError(Exception):

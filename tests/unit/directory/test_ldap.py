@@ -13,8 +13,8 @@ import pytest
 from pydantic import ValidationError
 
 from aduana.config.schema import Organisation
-from aduana.directory.account import Account, AccountStatus
-from aduana.directory.ldap import DirectoryUnavailableError, LdapDirectory
+from aduana.directory.account import Account, AccountStatus, DirectoryUnavailableError
+from aduana.directory.ldap import LdapDirectory
 from aduana.directory.ldap_settings import LdapDirectorySettings, ladder_problems
 from aduana.runtime import Runtime
 from tests.support.slapd import (
