@@ -74,7 +74,7 @@ class RunResult:
 
 
 def _expected_code_ok(system: str, refused_kind: bool, code: int) -> bool:
-    if system in ("aduana", "pooled") and refused_kind:
+    if system == "aduana" and refused_kind:
         return 500 <= code < 600
     return code == 250
 

@@ -54,7 +54,6 @@ class Options:
     full_engine: bool  # False: corpus and 4k only; no 1m, threads/processes, memory
     json_path: Path | None
     keep: bool
-    pooled: bool
     quiet_load: float | None
 
 
@@ -70,11 +69,6 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--no-engine", action="store_true", help="skip the engine micro-benchmark")
     parser.add_argument("--engine-only", action="store_true", help="only the micro-benchmark")
     parser.add_argument("--json", type=Path, help="write all results to this file")
-    parser.add_argument(
-        "--pooled",
-        action="store_true",
-        help="also run the process-pool prototype (bench/pooled_aduana.py) as a 4th system",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
     parser.add_argument(
         "--quiet-load",
@@ -100,7 +94,6 @@ def parse_options(argv: Sequence[str]) -> Options:
         full_engine=not args.quick,
         json_path=args.json,
         keep=args.keep,
-        pooled=args.pooled,
         quiet_load=args.quiet_load,
     )
 
@@ -194,12 +187,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "messages": options.messages,
         "concurrency": options.concurrency,
         "mixes": options.mixes,
-        "pooled_prototype": options.pooled,
     }
     log(f"bench: {context['machine']}  load {context['load_at_start']}")
     runs: list[RunResult] = []
     if options.mixes:
-        with running_stack(keep=options.keep, pooled=options.pooled) as stack:
+        with running_stack(keep=options.keep) as stack:
             if options.keep:
                 log(f"  work directory: {stack.workdir}")
             for name in options.mixes:

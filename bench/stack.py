@@ -2,9 +2,8 @@
 
 - ``none``: Postfix with no milter;
 - ``noop``: Postfix with the no-op pymilter milter (tests/e2e/noop_milter.py);
-- ``aduana``: Postfix with ``aduana run`` on a copy of the shipped configuration;
-- ``pooled`` (optional): the same, through bench/pooled_aduana.py, the prototype
-  that inspects in a process pool.
+- ``aduana``: Postfix with ``aduana run`` on a copy of the shipped configuration,
+  with the environment of the systemd unit (malloc settings).
 
 The copy differs from the shipped one in three places only: ports (free ones, as
 in the e2e tests); notices go to the sink; and one written approval lifts the
@@ -15,12 +14,9 @@ and count; only their limits are lifted, as for Comunicación Social.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import shutil
-import signal
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,14 +24,12 @@ from pathlib import Path
 from tests.e2e.aduana_fixtures import RunningAduana, start_aduana
 from tests.e2e.harness import (
     MilterFactory,
-    MilterProcess,
     MilterTimeouts,
     PostfixFactory,
     PrivatePostfix,
 )
 
 from .messages import SENDER
-from .procstat import process_tree
 from .sink import CountingSink
 
 # The timeouts of deploy/postfix/main.cf.snippet.
@@ -60,23 +54,15 @@ def add_bench_approval(config_dir: Path) -> None:
     approvals.write_text(text.rstrip("\n") + "\n" + BENCH_APPROVAL, encoding="utf-8")
 
 
-class PooledMilterFactory(MilterFactory):
-    """Starts ``python -m bench.pooled_aduana`` wherever ``python -m aduana`` is asked for."""
-
-    def __call__(
-        self,
-        argv: Sequence[str],
-        socket_spec: str,
-        *,
-        metrics_url: str | None = None,
-        env: Mapping[str, str] | None = None,
-        start_timeout: float = 15.0,
-    ) -> MilterProcess:
-        argv = [("bench.pooled_aduana" if arg == "aduana" else arg) for arg in argv]
-        env = {**(env or {}), "PYTHONPATH": str(REPO)}
-        return super().__call__(
-            argv, socket_spec, metrics_url=metrics_url, env=env, start_timeout=start_timeout
-        )
+def deployed_environment() -> dict[str, str]:
+    """The Environment= of deploy/systemd/aduana.service: aduana runs as deployed."""
+    env: dict[str, str] = {}
+    for line in (REPO / "deploy" / "systemd" / "aduana.service").read_text().splitlines():
+        if line.startswith("Environment="):
+            for item in line.removeprefix("Environment=").split():
+                key, _, value = item.partition("=")
+                env[key] = value
+    return env
 
 
 @dataclass(frozen=True)
@@ -100,16 +86,9 @@ class Stack:
         return tuple(self.systems)
 
 
-def kill_leftovers(pids: Sequence[int]) -> None:
-    """SIGKILL those of ``pids`` that outlived their parent."""
-    for pid in pids:
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(pid, signal.SIGKILL)
-
-
 @contextmanager
-def running_stack(keep: bool = False, pooled: bool = False) -> Iterator[Stack]:
-    """Start sink, milters and three (or four) Postfix instances; stop and remove them after."""
+def running_stack(keep: bool = False) -> Iterator[Stack]:
+    """Start sink, milters and three Postfix instances; stop and remove them after."""
     workdir = Path(tempfile.mkdtemp(prefix="aduana-bench-"))
     with ExitStack() as stack:
         if not keep:
@@ -122,23 +101,14 @@ def running_stack(keep: bool = False, pooled: bool = False) -> Iterator[Stack]:
 
         noop = milters.noop()
         notices = f"notices:\n  enabled: true\n  smtp_host: 127.0.0.1\n  smtp_port: {sink.port}\n"
-        aduana = start_aduana(milters, workdir, extra_config=notices, edit=add_bench_approval)
+        aduana = start_aduana(
+            milters, workdir, notices, add_bench_approval, env=deployed_environment()
+        )
         milter_of = {
             "none": (None, None),
             "noop": (noop.postfix_spec, noop.pid),
             "aduana": (aduana.process.postfix_spec, aduana.process.pid),
         }
-        if pooled:
-            pool_milters = PooledMilterFactory(workdir / "pooled-milters", teardown_grace=5.0)
-            # Reap the pool's forkserver and workers even when the daemon had to be killed.
-            leftovers: list[int] = []
-            stack.callback(kill_leftovers, leftovers)
-            stack.callback(pool_milters.cleanup)
-            pool_dir = workdir / "pooled"
-            pool_dir.mkdir()
-            proto = start_aduana(pool_milters, pool_dir, notices, add_bench_approval)
-            leftovers.extend(process_tree(proto.process.pid or 0)[1:])
-            milter_of["pooled"] = (proto.process.postfix_spec, proto.process.pid)
         systems = {
             name: System(name, postfixes(spec, timeouts=DEPLOYED_TIMEOUTS), pid)
             for name, (spec, pid) in milter_of.items()

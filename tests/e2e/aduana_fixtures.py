@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import sys
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,6 +60,7 @@ def start_aduana(
     workdir: Path,
     extra_config: str = "",
     edit: Callable[[Path], None] | None = None,
+    env: Mapping[str, str] | None = None,
 ) -> RunningAduana:
     """Start aduana on the shipped config.
 
@@ -84,6 +85,7 @@ def start_aduana(
         [sys.executable, "-m", "aduana", "run", "--config", str(config)],
         f"inet:{milter_port}@{LOOPBACK}",
         metrics_url=metrics_url,
+        env=env,
     )
     return RunningAduana(process, config_dir, metrics_url)
 
