@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from .procstat import (
     load_average,
     process_tree,
     reset_peak_rss,
+    role_of,
+    status_kib,
     tree_cpu_seconds,
     tree_status_kib,
 )
@@ -39,6 +42,8 @@ class MilterUse:
     cores: float  # milter CPU seconds per wall second while the clients ran
     peak_rss_mb: float | None  # VmHWM (10**6 bytes), reset before the run; None: no reset
     sampled_rss_mb: float  # the highest VmRSS sampled every 100 ms
+    sampled_pss_mb: float  # the highest PSS sampled every 100 ms
+    peak_rss_by_role: dict[str, float] | None  # VmHWM MB: daemon, worker (the largest), tracker
 
 
 def percentile(values: Sequence[float], share: float) -> float:
@@ -109,8 +114,20 @@ def measure(sink: CountingSink, system: System, mix: Mix, run: RunSpec) -> RunRe
             cores=cpu / wall,
             peak_rss_mb=tree_status_kib(tree, "VmHWM") * KIB / MB if hwm_reset else None,
             sampled_rss_mb=sampler.max_kib * KIB / MB,
+            sampled_pss_mb=sampler.max_pss_kib * KIB / MB,
+            peak_rss_by_role=_peaks_by_role(tree, pid) if hwm_reset else None,
         )
     return _result(mix.name, system.name, run, result, got, milter, busy)
+
+
+def _peaks_by_role(tree: list[int], root: int) -> dict[str, float]:
+    peaks: dict[str, float] = {}
+    for pid in tree:
+        role = role_of(pid, root)
+        with contextlib.suppress(FileNotFoundError, KeyError):
+            peak = status_kib(pid, "VmHWM") * KIB / MB
+            peaks[role] = max(peaks.get(role, 0.0), peak)
+    return peaks
 
 
 def _result(

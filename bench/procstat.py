@@ -40,6 +40,20 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+def role_of(pid: int, root: int) -> str:
+    """What a process of the milter's tree is: the daemon, an inspection worker, or
+    multiprocessing's resource tracker."""
+    if pid == root:
+        return "daemon"
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return "gone"
+    if b"resource_tracker" in command:
+        return "tracker"
+    return "worker" if b"spawn_main" in command else "other"
+
+
 def tree_cpu_seconds(pids: list[int]) -> float:
     """CPU seconds of the processes that are still alive."""
     total = 0.0
@@ -59,6 +73,18 @@ def tree_status_kib(pids: list[int], field: str) -> int:
             total += status_kib(pid, field)
         except FileNotFoundError:
             continue
+    return total
+
+
+def tree_pss_kib(pids: list[int]) -> int:
+    """Sum of the proportional set size (smaps_rollup ``Pss``) of the live processes."""
+    total = 0
+    for pid in pids:
+        try:
+            lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in lines if line.startswith("Pss:")), 0)
     return total
 
 
@@ -108,9 +134,13 @@ def load_average() -> tuple[float, float, float]:
 
 
 class RssSampler:
-    """Samples VmRSS of ``pid`` every ``interval`` seconds in a thread; keeps the max.
+    """Samples VmRSS and PSS of ``pid`` every ``interval`` seconds in a thread; keeps
+    the max of each.
 
-    The RSS is summed over the process and its children (a pool's workers).
+    Both are summed over the process and its children (a pool's workers). RSS
+    counts a page once per process that maps it (shared libraries, libmagic's
+    database, which every process maps); PSS divides a shared page among its
+    processes, so the sum is what the processes really hold.
     With no pid it samples nothing, so callers need no second code path.
     """
 
@@ -120,12 +150,14 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
         self.max_kib = 0
+        self.max_pss_kib = 0
         self.samples = 0
 
     def _run(self) -> None:
         tree = process_tree(self._pid) if self._pid is not None else []
         while tree and not self._stop.is_set():
             self.max_kib = max(self.max_kib, tree_status_kib(tree, "VmRSS"))
+            self.max_pss_kib = max(self.max_pss_kib, tree_pss_kib(tree))
             self.samples += 1
             self._stop.wait(self._interval)
 

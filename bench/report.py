@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from .engine_micro import STAGES, MemoryResult, ParallelResult, SetResult
-from .measure import RunResult
+from .measure import MilterUse, RunResult
 
 BASELINE = "noop"
 
@@ -50,6 +50,8 @@ class SystemSummary:
     machine_busy_cores: float
     peak_rss_mb: float | None  # the highest over the runs
     sampled_rss_mb: float | None
+    sampled_pss_mb: float | None
+    peak_rss_by_role: dict[str, float]  # the highest over the runs, per role
     unexpected: int  # summed over the runs
     temporary: int
 
@@ -96,6 +98,14 @@ def _max(values: Sequence[float | None]) -> float | None:
     return max(present) if present else None
 
 
+def _role_peaks(milters: Sequence[MilterUse | None]) -> dict[str, float]:
+    peaks: dict[str, float] = {}
+    for milter in milters:
+        for role, mb in ((milter.peak_rss_by_role or {}) if milter else {}).items():
+            peaks[role] = max(peaks.get(role, 0.0), mb)
+    return peaks
+
+
 def summarise_system(runs: Sequence[RunResult]) -> SystemSummary:
     milters = [r.milter for r in runs]
     return SystemSummary(
@@ -110,6 +120,8 @@ def summarise_system(runs: Sequence[RunResult]) -> SystemSummary:
         machine_busy_cores=statistics.median(r.machine_busy_cores for r in runs),
         peak_rss_mb=_max([m.peak_rss_mb if m else None for m in milters]),
         sampled_rss_mb=_max([m.sampled_rss_mb if m else None for m in milters]),
+        sampled_pss_mb=_max([m.sampled_pss_mb if m else None for m in milters]),
+        peak_rss_by_role=_role_peaks(milters),
         unexpected=sum(r.unexpected for r in runs),
         temporary=sum(r.temporary for r in runs),
     )
@@ -214,6 +226,9 @@ def targets(summaries: Sequence[MixSummary], concurrency: int) -> list[Target]:
 # --- text --------------------------------------------------------------------------
 
 
+ROLES = ("daemon", "worker", "tracker")
+
+
 def _fmt(value: float | None, digits: int = 1) -> str:
     if value is None or math.isnan(value):
         return "-"
@@ -240,7 +255,7 @@ def text_report(
             m.mix, s.system, str(s.runs), _fmt(s.delivered_per_second), _fmt(s.p50_ms),
             _fmt(s.p95_ms), _fmt(s.p99_ms), _fmt(s.cpu_ms_per_message, 2), _fmt(s.milter_cores, 2),
             _fmt(s.machine_busy_cores, 2), _fmt(s.peak_rss_mb, 0), _fmt(s.sampled_rss_mb, 0),
-            f"{s.unexpected}/{s.temporary}",
+            _fmt(s.sampled_pss_mb, 0), f"{s.unexpected}/{s.temporary}",
         ]
         for m in summaries
         for s in m.systems
@@ -251,7 +266,7 @@ def text_report(
             [
                 "mix", "system", "runs", "deliv/s", "p50 ms", "p95 ms", "p99 ms", "cpu ms/msg",
                 "milter cores", "machine cores", "peak RSS MB", "sampled RSS MB",
-                "unexpected/4xx",
+                "sampled PSS MB", "unexpected/4xx",
             ],
             absolute,
         ),
@@ -266,6 +281,17 @@ def text_report(
                 ]
                 for m in summaries
                 for r in m.ratios
+            ],
+        ),
+        "",
+        "Peak RSS by process, MB (VmHWM, highest over runs; worker: the largest one)",
+        _table(
+            ["mix", "system", "daemon", "worker", "tracker"],
+            [
+                [m.mix, s.system] + [_fmt(s.peak_rss_by_role.get(r), 0) for r in ROLES]
+                for m in summaries
+                for s in m.systems
+                if s.peak_rss_by_role
             ],
         ),
         "",
