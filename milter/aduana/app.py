@@ -127,7 +127,7 @@ def _inspector(settings: InspectionSettings) -> Inspector:
     workers = (cores - 1 if cores > 1 else 0) if settings.workers == "auto" else settings.workers
     if workers == 0:
         return InlineInspector()
-    return PooledInspector(workers, int(settings.pool_min_size))
+    return PooledInspector(workers, int(settings.pool_min_size), settings.worker_max_messages)
 
 
 def run(config_file: Path) -> int:

@@ -12,7 +12,8 @@ Knobs (environment):
 * ``ADUANA_SOAK_RSS_GROWTH_MB`` (10): allowed growth of aduana's resident memory
   between the first and the last quarter of the measured run.
 
-Why that memory criterion. aduana's RSS climbs at first and then stays flat: each
+The RSS is the daemon's plus its children's (inspection workers, multiprocessing's
+resource tracker). Why that memory criterion. aduana's RSS climbs at first and then stays flat: each
 libmilter thread allocates from one of glibc's per-thread arenas, and an arena
 keeps the pages of the largest message it has inspected. So the warm-up first
 sends a burst of large messages at twice the soak's concurrency (every arena
@@ -27,6 +28,7 @@ leak of one spooled body per message (1.2 MB) fails either run at once.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import statistics
@@ -192,7 +194,25 @@ class SteadyTraffic:
 
 
 def rss_bytes(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """VmRSS of the daemon and its children: the inspection workers (where a leak in
+    inspection would show) and multiprocessing's resource tracker."""
+    return sum(_own_rss_bytes(p) for p in (pid, *_children(pid)))
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _own_rss_bytes(pid: int) -> int:
+    try:
+        lines = Path(f"/proc/{pid}/status").read_text().splitlines()
+    except FileNotFoundError:  # a worker replaced at that moment
+        return 0
+    for line in lines:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     raise RuntimeError(f"no VmRSS for {pid}")

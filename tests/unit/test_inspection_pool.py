@@ -7,6 +7,7 @@ import os
 import signal
 import stat
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pytest
@@ -73,3 +74,26 @@ def test_messages_reach_workers_as_private_files_removed_once_inspected() -> Non
     finally:
         inspector.close()
     assert not os.path.exists(spool_dir)
+
+
+def test_workers_are_replaced_after_their_quota_even_with_messages_queued() -> None:
+    """Ten threads at once, as libmilter runs them, and a quota of three messages.
+
+    (``ProcessPoolExecutor(max_tasks_per_child=...)`` deadlocks here on Python 3.11.)
+    """
+    inspector = PooledInspector(workers=1, min_bytes=0, max_messages=3)
+    raw = next(c for c in CASES if c.name == "zip_exe").build()
+    seen: set[int] = set()
+
+    def inspect_one(index: int) -> bool:
+        seen.update(inspector.worker_pids())
+        inspection, _ = inspector.inspect(io.BytesIO(raw), len(raw), InspectionLimits(), True)
+        return any(p.category.value == "executable" for p in inspection.parts)
+
+    try:
+        with ThreadPoolExecutor(10) as threads:
+            futures = [threads.submit(inspect_one, i) for i in range(30)]
+            assert all(f.result(timeout=120) for f in futures)
+        assert len(seen) >= 3
+    finally:
+        inspector.close()

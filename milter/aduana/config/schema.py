@@ -389,9 +389,11 @@ class InspectionSettings(Strict):
     time_budget_seconds: float = Field(default=5.0, gt=0)
     """CPU seconds for one message (not wall time, so a busy gateway does not refuse mail)."""
     workers: Annotated[int, Field(ge=0)] | Literal["auto"] = "auto"
-    """Worker processes for large messages: "auto" = one per core (none on one core), 0 = none."""
+    """Worker processes for large messages: "auto" = one per core but one, 0 = none."""
     pool_min_size: ByteSize = ByteSize(256 * 1024)
     """Messages smaller than this are inspected in the milter thread."""
+    worker_max_messages: int = Field(default=200, ge=1)
+    """A worker is replaced by a fresh one after inspecting this many messages."""
 
 
 class NoticeDelivery(Strict):
