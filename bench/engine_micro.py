@@ -102,7 +102,9 @@ def replay(runtime: Runtime, submission: Submission, now: float) -> StageTimes:
     facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     lap("text")
     activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
-    sender_activity = activity.gather(settings, facts, lambda: body_text(builder.message), now)
+    # As at_end_of_message: the fingerprint reads the body text already extracted.
+    body_of = (lambda: text.body) if text is not None else (lambda: body_text(builder.message))
+    sender_activity = activity.gather(settings, facts, body_of, now)
     facts = replace(facts, activity=sender_activity)
     lap("activity")
     verdict = decide(settings, facts)
