@@ -12,12 +12,12 @@ from .messages import Mix, Template, recipient_for
 from .procstat import (
     MachineTimes,
     RssSampler,
+    family_cpu_seconds,
     load_average,
     process_tree,
     reset_peak_rss,
     role_of,
     status_kib,
-    tree_cpu_seconds,
     tree_status_kib,
 )
 from .sink import CountingSink, TagCount
@@ -96,7 +96,7 @@ def measure(sink: CountingSink, system: System, mix: Mix, run: RunSpec) -> RunRe
     pid = system.milter_pid
     tree = process_tree(pid) if pid is not None else []  # the milter and its pool, if any
     hwm_reset = bool(tree) and all(reset_peak_rss(p) for p in tree)
-    cpu_before = tree_cpu_seconds(tree)
+    cpu_before = family_cpu_seconds(pid) if pid is not None else 0.0
     machine_before = MachineTimes.now()
     with RssSampler(pid) as sampler:
         result = drive(endpoint, run.count, run.concurrency, job)
@@ -108,7 +108,8 @@ def measure(sink: CountingSink, system: System, mix: Mix, run: RunSpec) -> RunRe
     wall = result.finished - result.started
     milter = None
     if pid is not None:
-        cpu = tree_cpu_seconds(tree) - cpu_before
+        cpu = family_cpu_seconds(pid) - cpu_before
+        tree = process_tree(pid)  # the workers now: some may have replaced others
         milter = MilterUse(
             cpu_ms_per_message=cpu * 1000 / run.count,
             cores=cpu / wall,

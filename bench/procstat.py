@@ -11,13 +11,28 @@ from pathlib import Path
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def cpu_seconds(pid: int) -> float:
-    """utime + stime of ``pid`` (all its threads), from /proc/PID/stat."""
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """utime + stime of ``pid`` (all its threads), from /proc/PID/stat; with
+    ``reaped_children``, plus the CPU time of the children it has waited for."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     # "pid (comm) state ppid ...": comm may hold spaces, so split after the last ')'.
     fields = stat[stat.rindex(")") + 2 :].split()
-    utime, stime = int(fields[11]), int(fields[12])
-    return (utime + stime) / CLOCK_TICKS
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / CLOCK_TICKS
+
+
+def family_cpu_seconds(root: int) -> float:
+    """CPU seconds of ``root`` and its descendants, those alive now and those that
+    exited and were reaped (aduana replaces its inspection workers as it runs)."""
+    total = 0.0
+    for pid in process_tree(root):
+        try:
+            total += cpu_seconds(pid, reaped_children=True)
+        except FileNotFoundError:
+            continue
+    return total
 
 
 def process_tree(pid: int) -> list[int]:
@@ -52,17 +67,6 @@ def role_of(pid: int, root: int) -> str:
     if b"resource_tracker" in command:
         return "tracker"
     return "worker" if b"spawn_main" in command else "other"
-
-
-def tree_cpu_seconds(pids: list[int]) -> float:
-    """CPU seconds of the processes that are still alive."""
-    total = 0.0
-    for pid in pids:
-        try:
-            total += cpu_seconds(pid)
-        except FileNotFoundError:
-            continue
-    return total
 
 
 def tree_status_kib(pids: list[int], field: str) -> int:
@@ -154,8 +158,8 @@ class RssSampler:
         self.samples = 0
 
     def _run(self) -> None:
-        tree = process_tree(self._pid) if self._pid is not None else []
-        while tree and not self._stop.is_set():
+        while self._pid is not None and not self._stop.is_set():
+            tree = process_tree(self._pid)  # again each time: workers are replaced
             self.max_kib = max(self.max_kib, tree_status_kib(tree, "VmRSS"))
             self.max_pss_kib = max(self.max_pss_kib, tree_pss_kib(tree))
             self.samples += 1

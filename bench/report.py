@@ -209,9 +209,9 @@ def targets(summaries: Sequence[MixSummary], concurrency: int) -> list[Target]:
         )
     )
     big = by_mix["10m"].system("aduana") if "10m" in by_mix else None
-    peak = big.peak_rss_mb if big else None
-    if peak is None and big is not None:
-        peak = big.sampled_rss_mb
+    # The higher of the two: the summed VmHWM misses a worker replaced during the run,
+    # the sampled sum can miss a short peak between samples.
+    peak = _max([big.peak_rss_mb, big.sampled_rss_mb]) if big else None
     note = "" if concurrency >= 10 else f" (only {concurrency} concurrent)"
     found.append(
         Target(
