@@ -392,7 +392,7 @@ class InspectionSettings(Strict):
     """Worker processes for large messages: "auto" = one per core but one, 0 = none."""
     pool_min_size: ByteSize = ByteSize(256 * 1024)
     """Messages smaller than this are inspected in the milter thread."""
-    worker_max_messages: int = Field(default=1000, ge=1)
+    worker_max_messages: int = Field(default=200, ge=1)
     """A worker is replaced by a fresh one after inspecting this many messages."""
 
 
