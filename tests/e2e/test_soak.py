@@ -22,8 +22,9 @@ sends a burst of large messages at twice the soak's concurrency (every arena
 meets its peak working set), then whole cycles of the mix until one cycle adds
 less than 1 MiB. After that a daemon without a leak holds a flat working set,
 and the median RSS of the last quarter is compared with that of the first
-(medians ignore a message being inspected at the moment of a sample). Measured
-over two 20-second runs: 127.8 then 127.9 MB, and 139.0 then 137.9 MB. A leak of
+(medians ignore a message being inspected at the moment of a sample). Measured:
+85.7 to 86.0 MB over a 20-second run, and 84.8, 85.0, 85.4, 85.4 MB over the
+quarters of the 30-minute run (22 Nov 2026, docs/performance.md). A leak of
 1 KiB per message adds ~14 MB over the 30-minute run (14,400 messages) and fails it; a
 leak of one spooled body per message (1.2 MB) fails either run at once.
 """
