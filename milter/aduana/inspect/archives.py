@@ -16,10 +16,10 @@ import tarfile
 import tempfile
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import IO
+from typing import IO, Protocol, TypeVar
 
 import py7zr
 import py7zr.exceptions
@@ -162,6 +162,32 @@ def _member_where(where: str, index: int) -> str:
     return f"{where}!{index}"
 
 
+class _ListedMember(Protocol):
+    """An entry of a zip or rar listing (``ZipInfo``, ``RarInfo``)."""
+
+    filename: str
+
+    def is_dir(self) -> bool: ...
+
+
+_Listed = TypeVar("_Listed", bound=_ListedMember)
+
+
+def _admitted_members(
+    infos: list[_Listed], budget: Budget, where: str, report: ArchiveReport
+) -> Iterator[tuple[int, str, _Listed]]:
+    """(number from 1, where, entry) of each file in a listing, while the budget
+    admits members; records the names the listing shows."""
+    report.member_names = [i.filename for i in infos[: budget.limits.max_members + 1]]
+    for index, info in enumerate(infos, start=1):
+        if info.is_dir():
+            continue
+        mwhere = _member_where(where, index)
+        if not budget.admit_member(mwhere):
+            return
+        yield index, mwhere, info
+
+
 def _read_zip(
     body: IO[bytes], budget: Budget, where: str, visit: Visitor, report: ArchiveReport
 ) -> None:
@@ -171,14 +197,7 @@ def _read_zip(
         report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, f"zip: {exc}"))
         return
     with archive:
-        infos = archive.infolist()
-        report.member_names = [i.filename for i in infos[: budget.limits.max_members + 1]]
-        for index, info in enumerate(infos, start=1):
-            if info.is_dir():
-                continue
-            mwhere = _member_where(where, index)
-            if not budget.admit_member(mwhere):
-                return
+        for index, mwhere, info in _admitted_members(archive.infolist(), budget, where, report):
             encrypted = bool(info.flag_bits & 0x1)
             if encrypted:
                 aes = info.compress_type == 99
@@ -416,13 +435,7 @@ def _read_rar(
         if archive.needs_password() and not infos:
             report.encryption.add(EncryptionKind.RAR_HEADERS)
             return
-        report.member_names = [i.filename for i in infos[: budget.limits.max_members + 1]]
-        for index, info in enumerate(infos, start=1):
-            if info.is_dir():
-                continue
-            mwhere = _member_where(where, index)
-            if not budget.admit_member(mwhere):
-                return
+        for index, mwhere, info in _admitted_members(infos, budget, where, report):
             encrypted = info.needs_password()
             if encrypted:
                 report.encryption.add(EncryptionKind.RAR)
