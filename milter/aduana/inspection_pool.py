@@ -25,8 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Protocol
 
-from aduana.inspect import InspectionLimits, MessageInspection, inspect_message
-from aduana.message_text import MessageText, message_text
+from aduana.inspect import InspectionLimits, MessageInspection, inspect_bytes
+from aduana.message_text import MessageText, text_of
 
 Inspected = tuple[MessageInspection, MessageText | None]
 _PARENT_CHECK_SECONDS = 1.0
@@ -37,8 +37,9 @@ def inspect_here(message: IO[bytes], limits: InspectionLimits, with_text: bool) 
     """Budgets count this thread's CPU time, not wall time: under load, messages wait
     for the GIL, and ordinary mail must not hit a limit meant for decompression bombs."""
     message.seek(0)
-    inspection = inspect_message(message, limits, clock=time.thread_time)
-    text = message_text(message, clock=time.thread_time) if with_text else None
+    raw = message.read()  # once, for both passes
+    inspection = inspect_bytes(raw, limits, clock=time.thread_time)
+    text = text_of(raw, clock=time.thread_time) if with_text else None
     return inspection, text
 
 

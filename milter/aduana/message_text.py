@@ -102,7 +102,17 @@ def message_text(
     clock: Callable[[], float] = time.monotonic,
 ) -> MessageText:
     message.seek(0)
-    top = parse_entity(memoryview(message.read(_PARSE_BYTES)), skip_mbox_line=True)
+    return text_of(message.read(_PARSE_BYTES), include_attachments=include_attachments, clock=clock)
+
+
+def text_of(
+    raw: bytes,
+    *,
+    include_attachments: bool = True,
+    clock: Callable[[], float] = time.monotonic,
+) -> MessageText:
+    """`message_text` of a message already in memory (only its first 16 MiB are read)."""
+    top = parse_entity(memoryview(raw)[:_PARSE_BYTES], skip_mbox_line=True)
     subjects = top.values("Subject")
     subject = extract_subject(subjects[0] if subjects else "", BODY_TEXT_LIMITS).text
     bodies: list[str] = []
