@@ -19,7 +19,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import IO, Protocol, TypeVar
+from typing import IO, Any, Protocol, TypeVar
 
 import py7zr
 import py7zr.exceptions
@@ -167,20 +167,22 @@ class _ListedMember(Protocol):
 
     filename: str
 
-    def is_dir(self) -> bool: ...
-
 
 _Listed = TypeVar("_Listed", bound=_ListedMember)
 
 
 def _admitted_members(
-    infos: list[_Listed], budget: Budget, where: str, report: ArchiveReport
+    infos: list[_Listed],
+    is_dir: Callable[[_Listed], bool],
+    budget: Budget,
+    where: str,
+    report: ArchiveReport,
 ) -> Iterator[tuple[int, str, _Listed]]:
     """(number from 1, where, entry) of each file in a listing, while the budget
     admits members; records the names the listing shows."""
     report.member_names = [i.filename for i in infos[: budget.limits.max_members + 1]]
     for index, info in enumerate(infos, start=1):
-        if info.is_dir():
+        if is_dir(info):
             continue
         mwhere = _member_where(where, index)
         if not budget.admit_member(mwhere):
@@ -197,7 +199,8 @@ def _read_zip(
         report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, f"zip: {exc}"))
         return
     with archive:
-        for index, mwhere, info in _admitted_members(archive.infolist(), budget, where, report):
+        infos = archive.infolist()
+        for index, mwhere, info in _admitted_members(infos, _zip_dir, budget, where, report):
             encrypted = bool(info.flag_bits & 0x1)
             if encrypted:
                 aes = info.compress_type == 99
@@ -213,6 +216,11 @@ def _read_zip(
                     visit(member, _reader(stream, budget, mwhere, member))
             except _ZIP_ERRORS as exc:
                 report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, f"{info.filename}: {exc}"))
+
+
+def _zip_dir(info: zipfile.ZipInfo) -> bool:
+    # ZipInfo.is_dir() raises IndexError on a member with an empty name.
+    return info.filename.endswith("/")
 
 
 def _reader(stream: Readable, budget: Budget, where: str, member: Member) -> MemberReader:
@@ -419,6 +427,10 @@ def _read_7z(
             report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, f"7z: {exc}"))
 
 
+def _rar_dir(info: Any) -> bool:  # rarfile.RarInfo: rarfile has no type hints
+    return bool(info.is_dir())
+
+
 def _read_rar(
     body: IO[bytes], budget: Budget, where: str, visit: Visitor, report: ArchiveReport
 ) -> None:
@@ -435,7 +447,7 @@ def _read_rar(
         if archive.needs_password() and not infos:
             report.encryption.add(EncryptionKind.RAR_HEADERS)
             return
-        for index, mwhere, info in _admitted_members(infos, budget, where, report):
+        for index, mwhere, info in _admitted_members(infos, _rar_dir, budget, where, report):
             encrypted = info.needs_password()
             if encrypted:
                 report.encryption.add(EncryptionKind.RAR)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -10,6 +12,7 @@ from aduana.inspect import Category, NameAnomaly, ProblemKind, classify_bytes, i
 from aduana.inspect.mime import split_multipart
 from aduana.inspect.names import name_anomalies
 from tests.corpus import blobs
+from tests.corpus.generate import with_attachment
 
 
 @pytest.mark.parametrize(
@@ -104,3 +107,15 @@ def test_duplicate_content_type_is_judged_under_each_reading() -> None:
     result = inspect_bytes(message)
     assert ProblemKind.DUPLICATE_CONTENT_TYPE in {p.kind for p in result.problems}
     assert len({p.variant for p in result.parts}) == 2
+
+
+def test_zip_member_without_a_name_is_inspected() -> None:
+    """ZipInfo.is_dir() raises on an empty name; found by the archive property test."""
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr(zipfile.ZipInfo(""), blobs.pe_exe())
+    inspection = inspect_bytes(with_attachment("sin nombre", packed.getvalue(), "a.zip"))
+    assert [(p.path, p.category) for p in inspection.parts][1:] == [
+        ("2", Category.ARCHIVE),
+        ("2!1", Category.EXECUTABLE),
+    ]
