@@ -25,6 +25,11 @@ def _parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--config", type=Path, required=True)
     explain_cmd.add_argument("--sender", required=True, help="envelope sender ('' for <>)")
     explain_cmd.add_argument("--login", help="SMTP AUTH login, if authenticated")
+    explain_cmd.add_argument(
+        "--client-address",
+        help="the SMTP client's IP address, as the MTA reports it; "
+        "without one the mail comes from the internet, as in the daemon",
+    )
     explain_cmd.add_argument("--rcpt", action="append", required=True, help="envelope recipient")
     explain_cmd.add_argument("--declared-size", type=int, help="ESMTP SIZE= of MAIL FROM")
     explain_cmd.add_argument("message", type=Path, help="the message, as an .eml file")
@@ -106,6 +111,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         recipients=tuple(args.rcpt),
         message=args.message.read_bytes(),
         login=args.login,
+        client_address=args.client_address,
         declared_size=args.declared_size,
     )
     verdict = explain(runtime, submission, time.time())

@@ -27,6 +27,8 @@ class Submission:
     message: bytes
     login: str | None = None
     declared_size: int | None = None
+    client_address: str | None = None
+    """As the MTA would report it; without one the mail is from the internet, as in the daemon."""
 
 
 def _crlf(data: bytes) -> bytes:
@@ -42,6 +44,7 @@ def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
         sender=submission.sender,
         login=submission.login,
         declared_size=submission.declared_size,
+        client_address=submission.client_address,
     )
     builder, _, verdict = at_mail_from(runtime, envelope, now)
     if verdict.action in ENVELOPE_ACTIONS:
@@ -55,7 +58,7 @@ def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
         builder.add_header(name, str(value))
     builder.add_body(body if separator else b"")
     activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
-    _, verdict = at_end_of_message(runtime, builder, activity, None, now)
+    _, verdict, _ = at_end_of_message(runtime, builder, activity, None, now)
     builder.close()
     return verdict
 

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from aduana.config.schema import JournalSettings
-from aduana.facts import Envelope, Identity, MessageContent, TransactionFacts
+from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.message_text import MessageText
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.verdict import Action
+from tests.support.transactions import INTERNET_CLIENT, judged_facts
 
 JEFE = "analista.prueba@sre.gob.mx"
 TEACHER = "maestra.prueba@edugem.gob.mx"
@@ -33,18 +34,21 @@ def facts(
     attachments: str = "",
     headers: tuple[tuple[str, str], ...] = (),
 ) -> TransactionFacts:
+    """An account sends with its own login; anyone else comes from the internet."""
     account = runtime.directory.by_address(sender)
-    return TransactionFacts(
-        Envelope(sender=sender, login=sender if account else None, recipients=recipients),
-        Identity(account, account),
-        MessageContent(
-            size=1000,
-            header_from=(sender,),
-            headers=(("Subject", subject), *headers),
-            text=MessageText(subject, body, attachments),
-        ),
-        received_at=NOW,
+    envelope = Envelope(
+        sender=sender,
+        login=sender if account else None,
+        recipients=recipients,
+        client_address=None if account else INTERNET_CLIENT,
     )
+    content = MessageContent(
+        size=1000,
+        header_from=(sender,),
+        headers=(("Subject", subject), *headers),
+        text=MessageText(subject, body, attachments),
+    )
+    return judged_facts(runtime, envelope, content, received_at=NOW)
 
 
 GROUP = tuple(f"persona{n}@sre.gob.mx" for n in range(6))

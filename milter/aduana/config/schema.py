@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +15,7 @@ from pydantic import (
     BeforeValidator,
     ByteSize,
     Field,
+    IPvAnyNetwork,
     field_validator,
     model_validator,
 )
@@ -251,6 +253,12 @@ class SizeRule(Strict):
     caps: tuple[SizeCap, ...] = Field(min_length=1)
 
 
+class ImpersonationRule(RuleSettings):
+    """Mail from the internet, without a login, that uses an institutional domain."""
+
+    action: Literal[Action.REJECT, Action.QUARANTINE] = Action.REJECT
+
+
 class IdentityRules(Strict):
     """Who may send: existing, active, personal institutional accounts."""
 
@@ -258,6 +266,9 @@ class IdentityRules(Strict):
     inactive_account: RuleSettings | None = None
     login_mismatch: RuleSettings | None = None
     header_from_mismatch: RuleSettings | None = None
+    foreign_sender: RuleSettings | None = None
+    """A login or an internal client sending as an address outside every institutional domain."""
+    impersonation: ImpersonationRule | None = None
 
 
 class Rules(Strict):
@@ -271,12 +282,42 @@ class Rules(Strict):
     bulk: BulkRules | None = None
 
 
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9\-]*[a-z0-9])?\.)+[a-z0-9\-]+$")
+
+
+class OnBehalf(Strict):
+    """A third party that may send from the internet with the organisation's domains.
+
+    It is recognised by the network it connects from, or by a DKIM or SPF pass
+    that a trusted authserv-id wrote in an Authentication-Results header.
+    """
+
+    name: str = Field(min_length=1)
+    networks: tuple[IPvAnyNetwork, ...] = ()
+    dkim_domains: tuple[str, ...] = ()
+    """A DKIM pass with one of these signing domains (header.d)."""
+    spf_domains: tuple[str, ...] = ()
+    """An SPF pass for an envelope sender (smtp.mailfrom) in one of these domains."""
+
+    @field_validator("dkim_domains", "spf_domains")
+    @classmethod
+    def _lower(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower() for d in domains)
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> OnBehalf:
+        if not (self.networks or self.dkim_domains or self.spf_domains):
+            raise ValueError("needs networks, dkim_domains or spf_domains")
+        return self
+
+
 class Organisation(Strict):
     """One institution: its domains, language, rank ladder and rules."""
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     name: str = Field(min_length=1)
     domains: tuple[str, ...] = Field(min_length=1)
+    """Its mail domains; ``*.sre.gob.mx`` takes in every subdomain (not sre.gob.mx itself)."""
     language: Literal["es", "en"] = "es"
     ranks: tuple[str, ...] = Field(min_length=1, description="Rank ladder, lowest first")
     rules: Rules = Rules()
@@ -284,11 +325,24 @@ class Organisation(Strict):
     """Prefix added to the subject of tagged mail, e.g. "[ADUANA]"."""
     monitoring: MonitoringSettings = MonitoringSettings()
     notices: NoticeSettings = NoticeSettings()
+    on_behalf: tuple[OnBehalf, ...] = ()
+    """Third parties allowed to send from the internet with this organisation's domains."""
 
     @field_validator("domains")
     @classmethod
     def _lower_domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(d.strip().lower() for d in domains)
+        lowered = tuple(d.strip().lower().rstrip(".") for d in domains)
+        for domain in lowered:
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"{domain!r} is not a domain (or *.domain for its subdomains)")
+        return lowered
+
+    def has_domain(self, domain: str) -> bool:
+        """Whether the domain is one of ours, directly or under a ``*.`` entry."""
+        domain = domain.lower()
+        return any(
+            domain == d or (d.startswith("*.") and domain.endswith(d[1:])) for d in self.domains
+        )
 
     def rank_index(self, rank: str) -> int | None:
         try:
@@ -347,6 +401,29 @@ class MetricsSettings(Strict):
         match = _LISTEN.match(self.listen)
         assert match is not None
         return int(match.group("port"))
+
+
+class OriginSettings(Strict):
+    """Which SMTP clients aduana trusts as the institution's own.
+
+    A transaction is *authenticated* when the MTA reports a SASL login,
+    *internal* when the client address is in one of these networks, and from
+    the *internet* otherwise.
+    """
+
+    internal_networks: tuple[IPvAnyNetwork, ...] = (
+        IPv4Network("127.0.0.0/8"),
+        IPv6Network("::1/128"),
+    )
+    trusted_relays: tuple[IPvAnyNetwork, ...] = ()
+    """Relays whose clients are the institution's own (e.g. an internal hub in front)."""
+    authserv_ids: tuple[str, ...] = ()
+    """Authentication-Results headers are read only when written by these authserv-ids."""
+
+    @field_validator("authserv_ids")
+    @classmethod
+    def _lower_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(i.strip().lower() for i in ids)
 
 
 class LoggingSettings(Strict):
@@ -469,6 +546,9 @@ class DaemonFile(Strict):
     timezone: str = "America/Mexico_City"
     directory: DirectorySettings
     policies: tuple[Path, ...] = Field(min_length=1)
+    default_organisation: str = Field(min_length=1)
+    """The organisation whose rules govern mail that matches no organisation."""
+    origin: OriginSettings = OriginSettings()
     approvals: Path | None = None
     state: StateSettings = StateSettings()
     inspection: InspectionSettings = InspectionSettings()

@@ -65,6 +65,8 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "status_cancelled": frozenset(),
         "login_mismatch": frozenset({"login", "sender"}),
         "header_from_mismatch": frozenset({"login", "address"}),
+        "foreign_sender": frozenset({"sender"}),
+        "impersonation": frozenset({"address", "domain"}),
         "message_size": frozenset({"size", "limit", "rank"}),
         "declared_size": frozenset({"size", "limit", "rank"}),
         "internal_error": frozenset(),

@@ -116,9 +116,6 @@ class AccountMapper:
     def __init__(self, settings: LdapDirectorySettings, organisations: Iterable[Organisation]):
         self._settings = settings
         self._organisations = {org.id: org for org in organisations}
-        self._by_domain = {
-            domain: org for org in self._organisations.values() for domain in org.domains
-        }
         self._by_base_dn = sorted(
             ((dn_key(dn), org) for dn, org in settings.organisation_by_base_dn.items()),
             key=lambda item: -len(item[0]),
@@ -164,7 +161,8 @@ class AccountMapper:
         for base, org_id in self._by_base_dn:
             if key == base or key.endswith("," + base):
                 return self._organisations.get(org_id)
-        return self._by_domain.get(domain_of(address))
+        domain = domain_of(address)
+        return next((o for o in self._organisations.values() if o.has_domain(domain)), None)
 
     def _rank(self, values: Sequence[str], organisation: Organisation) -> str:
         ladder = {fold(rank): rank for rank in organisation.ranks}

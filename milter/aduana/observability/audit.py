@@ -13,7 +13,7 @@ from aduana.verdict import Reason, Verdict
 
 
 def rank_label(facts: TransactionFacts) -> str:
-    account = facts.identity.sender_account or facts.identity.login_account
+    account = facts.provenance.account
     return account.rank if account is not None else "none"
 
 
@@ -43,6 +43,8 @@ def record_decision(
         sender=envelope.sender,
         login=envelope.login,
         client=envelope.client_address,
+        origin=facts.provenance.origin.value,
+        organisation=facts.provenance.organisation,
         recipient_count=len(envelope.recipients),
         size=content.size if content else envelope.declared_size,
         action=verdict.action.value,

@@ -18,6 +18,7 @@ _BYTES = (4096, 16384, 65536, 262144, 1048576, 5242880, 10485760, 26214400, 5242
 class Metrics:
     registry: CollectorRegistry
     transactions: Counter
+    origins: Counter
     rule_hits: Counter
     processing_seconds: Histogram
     message_size_bytes: Histogram
@@ -39,6 +40,8 @@ class Metrics:
         # Series that alerts watch exist from the start, at zero.
         for result in ("success", "failure"):
             metrics.config_reloads.labels(result=result)
+        for origin in ("authenticated", "internal", "internet"):
+            metrics.origins.labels(origin=origin)
         return metrics
 
     @classmethod
@@ -49,6 +52,13 @@ class Metrics:
                 "aduana_transactions",
                 "Decided SMTP transactions by action",
                 ["action"],
+                registry=registry,
+            ),
+            origins=Counter(
+                "aduana_transactions_by_origin",
+                "Transactions (MAIL FROM) by the origin aduana established:"
+                " authenticated, internal or internet",
+                ["origin"],
                 registry=registry,
             ),
             rule_hits=Counter(

@@ -29,7 +29,7 @@ def attachment_reasons(ctx: RuleContext) -> Iterator[Reason]:
         rules = scope.organisation.rules.attachments
         if rules is None or not scope.applies(rules.directions):
             continue
-        account = ctx.facts.identity.sender_account
+        account = ctx.account
         if scope.governs_sender and exempt(scope.organisation, rules.exempt, account):
             continue
         judge = _Judge(ctx, scope, rules)

@@ -43,6 +43,6 @@ def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
     context = RuleContext(settings, facts)
     reasons = tuple(reason for family in RULE_FAMILIES for reason in family(context))
     day = facts.received_at.astimezone(settings.zone).date() if facts.received_at else None
-    reasons = waive(reasons, settings.approvals, facts.identity.sender_account, day)
+    reasons = waive(reasons, settings.approvals, facts.provenance.account, day)
     verdict = Verdict.from_reasons(reasons)
     return replace(verdict, effects=effects_for(settings, facts, verdict))
