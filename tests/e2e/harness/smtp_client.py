@@ -95,12 +95,17 @@ def send(
     raw_message: bytes,
     *,
     login: str | None = None,
+    client_address: str | None = None,
     mail_options: Sequence[str] = (),
     rcpt_options: Sequence[str] = (),
     helo: str = "client.e2e.test",
     timeout: float = 60.0,
 ) -> SendResult:
     """Send one message; `login` makes it an authenticated (ESMTPA) submission.
+
+    `client_address` makes Postfix treat the session as coming from that address
+    (XCLIENT ADDR=...), e.g. from the internet; the connection itself stays on
+    loopback.
 
     Bare LFs in `raw_message` are turned into CRLF. `mail_options` are ESMTP
     MAIL parameters such as "SIZE=12582912".
@@ -115,9 +120,14 @@ def send(
             code, reply = smtp.ehlo()
             if code != 250:
                 return SendResult(stage, code, _decode(reply))
+            attributes = []
+            if client_address is not None:
+                attributes.append(f"ADDR={xtext(client_address)}")
             if login is not None:
+                attributes.append(f"LOGIN={xtext(login)}")
+            if attributes:
                 stage = Stage.XCLIENT
-                code, reply = smtp.docmd("XCLIENT", f"LOGIN={xtext(login)}")
+                code, reply = smtp.docmd("XCLIENT", " ".join(attributes))
                 if code != 220:
                     return SendResult(stage, code, _decode(reply))
                 # XCLIENT restarts the session: greet again.
