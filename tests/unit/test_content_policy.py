@@ -143,6 +143,28 @@ def test_personal_data_over_the_limit_is_held_and_sender_told(shipped_runtime: R
     assert "SRE 9.i" in notice.subject
 
 
+def test_notice_names_the_clause_that_refused_and_decodes_the_subject(
+    shipped_runtime: Runtime,
+) -> None:
+    """A hold overruled by a 9.g refusal is announced as the 9.g refusal, not as 9.i."""
+    body = f"{CURPS} {RFCS} {CLABES} 012180001234567897 002010077777777771"
+    many = tuple(f"persona{n}@externo.example" for n in range(31))
+    subject = "=?utf-8?q?N=C3=B3mina_de_noviembre?="
+    verdict = decide(
+        shipped_runtime.settings, facts(shipped_runtime, JEFE, many, subject=subject, body=body)
+    )
+    assert verdict.action is Action.REJECT
+    assert [r.rule for r in verdict.reasons if r.enforced] == [
+        "mass_mailing.recipients_per_message",
+        "dlp.personal_data",
+    ]
+    [notice] = verdict.effects.notices
+    assert notice.subject == "Aviso de la política de correo (SRE 9.g): mensaje rechazado"
+    assert "Cláusula: SRE 9.g" in notice.body
+    assert "Asunto: Nómina de noviembre" in notice.body
+    assert "31 destinatarios" in notice.body
+
+
 def test_inbound_newsletter_is_tagged_as_bulk(shipped_runtime: Runtime) -> None:
     headers = (("List-Id", "<boletin.example.org>"), ("List-Unsubscribe", "<mailto:baja@x.org>"))
     verdict = decide(
