@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aduana.activity import SENT
 from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
 from aduana.facts import TransactionFacts
@@ -70,7 +71,7 @@ class Sanctions:
 
     def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
         identity = facts.identity
-        if identity.login_account is not None and verdict.action is not Action.REJECT:
+        if identity.login_account is not None and verdict.action in SENT:
             self.activity.record_send(identity.login_account.address, at)
         # Only an authenticated login proves who acted: an unauthenticated sender
         # address can be forged, and five forgeries must not suspend a real account.
