@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts."""
+"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts | quarantine."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+
+from aduana.quarantine.arguments import add_commands as add_quarantine_commands
 
 # Commands import what they need when they run: the inspection workers are started
 # by re-importing this module (multiprocessing's spawn), and must not load it all.
@@ -35,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     _add_ledger_commands(commands)
+    add_quarantine_commands(commands)
     return parser
 
 
@@ -82,6 +85,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from aduana.app import run
 
         return run(args.config)
+    if args.command == "quarantine":
+        from aduana.quarantine import commands
+
+        return commands.run_command(args)
     if args.command in ("report", "accounts"):
         from aduana import ledger_commands
 
