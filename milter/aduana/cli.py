@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts | quarantine."""
+"""The ``aduana`` command: run, check-config, explain, approvals, report, accounts, quarantine."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The review desk through a real Postfix: held mail listed by clause, re-checked, released, deleted."""
+"""The review desk through a real Postfix: held mail listed by clause, re-checked, released."""
 
 from __future__ import annotations
 
@@ -76,7 +76,9 @@ def test_reserved_message_is_listed_under_its_clause_and_released_with_override(
     listed = desk(aduana, "list", "-c", str(gateway.config_dir))
     assert listed.returncode == 0, listed.stderr
     [row] = [line for line in listed.stdout.splitlines() if line.startswith(queue_id)]
-    assert "SRE 9.i" in row and JEFE in row and "dlp.classified_marking" in row
+    assert "SRE 9.i" in row
+    assert JEFE in row
+    assert "dlp.classified_marking" in row
     as_json = json.loads(desk(aduana, "list", "--clause", "sre 9.i", "--format", "json").stdout)
     assert [(r["queue_id"], r["clauses"]) for r in as_json] == [(queue_id, ["SRE 9.i"])]
     assert json.loads(desk(aduana, "list", "--clause", "SRE 18", "--format", "json").stdout) == []
@@ -100,12 +102,14 @@ def test_reserved_message_is_listed_under_its_clause_and_released_with_override(
     assert event["clauses"] == ["SRE 9.i"]
     assert event["recheck"] == "quarantine"
     [notice] = review_notices(sink, 1)
-    assert "liberado y entregado" in notice and "Autorizado por oficio DGCI/123/2026" in notice
+    assert "liberado y entregado" in notice
+    assert "Autorizado por oficio DGCI/123/2026" in notice
     assert queue_id in notice
     assert wait_until(
-        lambda: aduana.metric(
-            "aduana_quarantine_reviews_total", action="released", override="true"
-        ) == 1,
+        lambda: (
+            aduana.metric("aduana_quarantine_reviews_total", action="released", override="true")
+            == 1
+        ),
         10,
     )
     assert wait_until(
@@ -122,15 +126,19 @@ def test_held_message_refused_again_by_the_recheck_stays_held(
     queue_id = hold(gateway, "Segundo informe")
     refused = desk(aduana, "release", queue_id, "--by", REVIEWER, "--reason", "Parece correcto")
     assert refused.returncode == 1
-    assert "still held" in refused.stdout and "dlp.classified_marking (SRE 9.i)" in refused.stdout
+    assert "still held" in refused.stdout
+    assert "dlp.classified_marking (SRE 9.i)" in refused.stdout
     assert [m["queue_id"] for m in gateway.hold_queue()] == [queue_id]
     [event] = audit_events(refused)
     assert (event["event"], event["override"]) == ("quarantine_release_refused", False)
     assert sink.wait_for(lambda d: OUTSIDER in d.rcpt_tos, timeout=2) == []
     assert wait_until(
-        lambda: aduana.metric(
-            "aduana_quarantine_reviews_total", action="release_refused", override="false"
-        ) == 1,
+        lambda: (
+            aduana.metric(
+                "aduana_quarantine_reviews_total", action="release_refused", override="false"
+            )
+            == 1
+        ),
         10,
     )
 

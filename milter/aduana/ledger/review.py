@@ -199,9 +199,16 @@ class SqliteReviewLedger:
             ).fetchall()
         return [
             Review(
-                from_micros(at_us), qid, ReviewAction(action), by, reason, bool(override),
-                recheck, tuple(json.loads(clauses)), sender,
-            )  # fmt: skip
+                from_micros(at_us),
+                qid,
+                ReviewAction(action),
+                by,
+                reason,
+                bool(override),
+                recheck,
+                tuple(json.loads(clauses)),
+                sender,
+            )
             for at_us, qid, action, by, reason, override, recheck, clauses, sender in rows
         ]
 

@@ -93,7 +93,7 @@ class BacklogMonitor:
         metrics.quarantine_backlog.set(total)
         for clause, clause_ages in ages.items():
             metrics.quarantine_held.labels(clause=clause).set(len(clause_ages))
-            metrics.quarantine_oldest.labels(clause=clause).set(max(0.0, max(clause_ages)))
+            metrics.quarantine_oldest.labels(clause=clause).set(max(0.0, *clause_ages))
         # Series of clauses no longer held go (removed one by one, never all at once,
         # so a scrape never sees an empty backlog in between).
         for clause in self._clauses - ages.keys():

@@ -11,7 +11,6 @@ import json
 import sys
 from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import structlog
@@ -39,9 +38,7 @@ def run_command(args: argparse.Namespace) -> int:
     logger = _audit_logger()
     with ExitStack() as stack:
         review = stack.enter_context(SqliteReviewLedger(ledger_path))
-        notifier = Notifier(
-            settings.daemon.notices, Metrics.create(CollectorRegistry()), logger
-        )
+        notifier = Notifier(settings.daemon.notices, Metrics.create(CollectorRegistry()), logger)
         stack.callback(notifier.close)
         desk = ReviewDesk(
             runtime, PostfixHoldQueue(quarantine), review, notifier.send, logger,
@@ -62,7 +59,7 @@ def _run(desk: ReviewDesk, args: argparse.Namespace) -> int:
         wanted = ListFilter(
             args.clause, args.sender, args.recipient_domain, args.older_than, args.newer_than
         )
-        print(_render_list(desk.list(wanted), desk.clock(), args.format))
+        print(_render_list(desk.list_held(wanted), desk.clock(), args.format))
         return 0
     if args.quarantine == "show":
         examination = desk.show(args.queue_id, with_body=args.body)

@@ -127,7 +127,7 @@ class ReviewDesk:
     logger: Any
     clock: Callable[[], datetime]
 
-    def list(self, wanted: ListFilter = ListFilter()) -> list[HeldMessage]:
+    def list_held(self, wanted: ListFilter = ListFilter()) -> list[HeldMessage]:
         now = self.clock()
         return [held for held in self._held_messages() if wanted.admits(held, now)]
 

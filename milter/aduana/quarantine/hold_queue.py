@@ -11,6 +11,7 @@ Each command gets ``-c CONFIG_DIR`` when a non-default Postfix is named.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import subprocess
 from collections.abc import Sequence
@@ -87,10 +88,9 @@ class PostfixHoldQueue:
     def release(self, queue_id: str) -> None:
         """Out of the hold queue, then delivered now (or at the next queue run)."""
         self._run("postsuper", "-H", queue_id)
-        try:
+        # Released is released; if this fails the queue manager delivers it on its next run.
+        with contextlib.suppress(HoldQueueError):
             self._run("postqueue", "-i", queue_id)
-        except HoldQueueError:
-            pass  # Released is released; the queue manager delivers it on its next run.
 
     def delete(self, queue_id: str) -> None:
         self._run("postsuper", "-d", queue_id, "hold")
