@@ -46,12 +46,17 @@ def _add_ledger_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     reports = report.add_subparsers(dest="report", required=True)
     inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
     inactive.add_argument("--days", type=int, default=180)
+    inactive.add_argument(
+        "--notify", action="store_true", help="send each unit head the list for their unit"
+    )
     violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
     violations.add_argument(
         "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
     )
     violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
-    for parser in (inactive, violations):
+    approvals = reports.add_parser("approvals", help="written approvals: status, expiry, uses")
+    approvals.add_argument("--on", type=date.fromisoformat, help="status on this date")
+    for parser in (inactive, violations, approvals):
         parser.add_argument("--config", type=Path, required=True)
         parser.add_argument("--format", choices=("csv", "json"), default="csv")
     accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")

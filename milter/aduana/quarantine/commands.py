@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry
 
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.notices import Notifier
+from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.desk import Examination, HeldMessage, ListFilter, ReviewDesk
 from aduana.quarantine.hold_queue import HoldQueueError, NotHeldError, PostfixHoldQueue
@@ -83,15 +84,7 @@ def _run(desk: ReviewDesk, args: argparse.Namespace) -> int:
 
 
 def _audit_logger() -> Any:
-    structlog.configure(
-        processors=[
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(ensure_ascii=False),
-        ],
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
-        cache_logger_on_first_use=False,
-    )
+    configure_command_logging()
     return structlog.get_logger("aduana")
 
 
