@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import yaml
 
 from aduana.directory.account import AccountStatus
 from aduana.directory.ldap import LdapDirectory
@@ -77,8 +78,6 @@ def test_lists_every_account_page_by_page(
     slapd: SlapdServer, password_file: Path, shipped_runtime: Runtime
 ) -> None:
     """Two entries a page: the listing still holds the whole directory, mapped like lookups."""
-    import yaml
-
     values = yaml.safe_load(directory_yaml(slapd, password_file, 2))["directory"]
     settings = LdapDirectorySettings.model_validate(values)
     ldap = LdapDirectory(
@@ -144,7 +143,9 @@ def test_notify_sends_each_unit_head_the_list_of_their_unit(
         notices = f"\nnotices:\n  smtp_host: 127.0.0.1\n  smtp_port: {sink.port}\n"
         config = ldap_config(tmp_path, slapd, password_file)
         text = config.read_text(encoding="utf-8")
-        text = text.replace("notices:\n  enabled: true\n  smtp_host: 127.0.0.1\n  smtp_port: 25\n", "")
+        text = text.replace(
+            "notices:\n  enabled: true\n  smtp_host: 127.0.0.1\n  smtp_port: 25\n", ""
+        )
         config.write_text(text + notices, encoding="utf-8")
         result = report(config, "--notify", "--format", "json")
         assert result.returncode == 0, result.stderr
