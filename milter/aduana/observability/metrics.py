@@ -37,6 +37,7 @@ class Metrics:
     quarantine_oldest: Gauge
     quarantine_reviews: Counter
     quarantine_last_read: Gauge
+    quarantine_unreadable: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -162,6 +163,11 @@ class Metrics:
             quarantine_last_read=Gauge(
                 "aduana_quarantine_backlog_last_read_timestamp_seconds",
                 "Unix time the daemon last read the hold queue successfully",
+                registry=registry,
+            ),
+            quarantine_unreadable=Gauge(
+                "aduana_quarantine_backlog_unreadable",
+                "1 while the daemon cannot read the hold queue (postqueue) or the review ledger",
                 registry=registry,
             ),
         )

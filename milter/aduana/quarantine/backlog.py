@@ -66,10 +66,12 @@ class BacklogMonitor:
             if not self._failing:
                 self._logger.warning("quarantine_backlog_unreadable", error=str(error))
             self._failing = True
+            self._metrics.quarantine_unreadable.set(1)
             return False
         if self._failing:
             self._logger.info("quarantine_backlog_readable")
         self._failing = False
+        self._metrics.quarantine_unreadable.set(0)
         now = self._clock()
         ages: dict[str, list[float]] = {}
         for message in held:
