@@ -3,6 +3,7 @@ desk over a hand-written hold queue, and the approvals report with its uses."""
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from aduana.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
+from aduana.cli import main
 from aduana.explain import Submission, explain
 from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.ledger.review import (
@@ -29,6 +31,7 @@ from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_
 from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage
 from aduana.runtime import Runtime
 from aduana.verdict import Action, Notice, Reason, Verdict
+from tests.conftest import SHIPPED_CONFIG
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=1)
@@ -272,3 +275,27 @@ def test_mass_mailing_waived_by_an_approval_is_recorded_as_its_use(
         "mass_mailing.recipients_per_message",
         1,
     )
+
+
+def test_report_approvals_command_reads_the_uses_the_daemon_recorded(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG.parent, config_dir)
+    config = config_dir / "aduana.yaml"
+    ledger = tmp_path / "ledger.sqlite"
+    text = config.read_text(encoding="utf-8").replace("/var/lib/aduana/ledger.sqlite", str(ledger))
+    config.write_text(text, encoding="utf-8")
+    with SqliteReviewLedger(ledger) as review:
+        uses = [("SRE/OM/0456/2026", "mass_mailing.rate", "SRE 9.g")]
+        review.record_approval_uses(uses, NOW)
+        review.record_approval_uses(uses, LATER)
+    assert main(["report", "approvals", "--config", str(config), "--on", "2026-06-01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("reference,status,organisation,valid_from,valid_until")
+    assert lines[1] == (
+        "SRE/OM/0456/2026,valid,sre,2026-01-01,2026-12-31,recipients_per_message rate one_to_one,"
+        f"2,{LATER.isoformat()},mass_mailing.rate (SRE 9.g) x2"
+    )
+    assert lines[2].startswith("SRE/OM/0123/2025,expired,sre,2025-03-01,2025-06-30,")
+    assert lines[2].endswith(",0,,")

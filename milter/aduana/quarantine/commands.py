@@ -132,9 +132,16 @@ def _age(age: timedelta) -> str:
 
 def _render_show(examination: Examination, output: str) -> str:
     held = examination.held
+    queued = held.queued
     document: dict[str, Any] = {
-        **_row(held, held.queued.arrival),
+        "queue_id": queued.queue_id,
+        "held_since": queued.arrival.isoformat(),
+        "sender": queued.sender or "<>",
         "login": examination.login,
+        "recipients": list(queued.recipients),
+        "size": queued.size,
+        "clauses": list(held.clauses),
+        "rules": list(held.rules),
         "held_for": [
             {"rule": r.rule, "clause": r.clause, "detail": r.detail} for r in held.reasons
         ],
@@ -151,7 +158,6 @@ def _render_show(examination: Examination, output: str) -> str:
             for a in examination.attachments
         ],
     }
-    del document["age"], document["age_seconds"]
     if examination.body is not None:
         document["body"] = examination.body
     if output == "json":
