@@ -299,3 +299,13 @@ def test_report_approvals_command_reads_the_uses_the_daemon_recorded(
     )
     assert lines[2].startswith("SRE/OM/0123/2025,expired,sre,2025-03-01,2025-06-30,")
     assert lines[2].endswith(",0,,")
+
+
+def test_recheck_sees_a_sending_suspension_decided_after_the_hold(desk_parts: Any) -> None:
+    desk, queue, notices, _ = desk_parts
+    desk.suspended = lambda address: address == JEFE
+    outcome = desk.release("NEW2", by="revisora", reason="sin marca")
+    assert outcome.released is False
+    assert outcome.recheck.action is Action.REJECT
+    assert [r.rule for r in outcome.recheck.reasons] == ["identity.sending_suspended"]
+    assert queue.released == []

@@ -16,6 +16,8 @@ from typing import Any
 import structlog
 from prometheus_client import CollectorRegistry
 
+from aduana.directory.account import DirectoryUnavailableError
+from aduana.ledger import SendingSuspensions, SqliteLedger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.notices import Notifier
 from aduana.observability.logging import configure_command_logging
@@ -39,11 +41,12 @@ def run_command(args: argparse.Namespace) -> int:
     logger = _audit_logger()
     with ExitStack() as stack:
         review = stack.enter_context(SqliteReviewLedger(ledger_path))
+        suspensions = SendingSuspensions(stack.enter_context(SqliteLedger(ledger_path)))
         notifier = Notifier(settings.daemon.notices, Metrics.create(CollectorRegistry()), logger)
         stack.callback(notifier.close)
         desk = ReviewDesk(
             runtime, PostfixHoldQueue(quarantine), review, notifier.send, logger,
-            lambda: datetime.now(UTC),
+            lambda: datetime.now(UTC), suspensions.is_suspended,
         )  # fmt: skip
         try:
             return _run(desk, args)
@@ -52,6 +55,11 @@ def run_command(args: argparse.Namespace) -> int:
             return 1
         except HoldQueueError as error:
             print(f"aduana: {error}", file=sys.stderr)
+            return 2
+        except DirectoryUnavailableError as error:
+            print(
+                f"aduana: cannot re-check, the directory is unavailable: {error}", file=sys.stderr
+            )
             return 2
 
 

@@ -20,6 +20,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from aduana.addresses import domain_of
+from aduana.checkpoint import never_suspended
 from aduana.explain import Submission, explain
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
@@ -126,6 +127,8 @@ class ReviewDesk:
     notify: Callable[[Notice], None]
     logger: Any
     clock: Callable[[], datetime]
+    suspended: Callable[[str], bool] = never_suspended
+    """Sending suspensions from the ledger, so the re-check sees them as the daemon does."""
 
     def list_held(self, wanted: ListFilter = ListFilter()) -> list[HeldMessage]:
         now = self.clock()
@@ -139,7 +142,7 @@ class ReviewDesk:
         return Examination(
             held=self._describe(queued, raw),
             login=login,
-            headers=tuple((name, str(value)) for name, value in parsed.items()),
+            headers=tuple((name, str(value)) for name, value in parsed.raw_items()),
             attachments=_attachments(parsed),
             recheck=self._recheck(queued, raw, login),
             body=_text_body(parsed) if with_body else None,
@@ -204,7 +207,7 @@ class ReviewDesk:
             message=_without_hold_header(raw),
             login=login,
         )
-        return explain(self.runtime, submission, self.clock().timestamp())
+        return explain(self.runtime, submission, self.clock().timestamp(), self.suspended)
 
     def _record(
         self,
@@ -217,12 +220,7 @@ class ReviewDesk:
     ) -> None:
         queued = held.queued
         recheck = verdict.action.value if verdict is not None else ""
-        self.review.record_review(
-            Review(
-                at=self.clock(), queue_id=queued.queue_id, action=action, by=by, reason=reason,
-                override=override, recheck=recheck, clauses=held.clauses, sender=queued.sender,
-            )
-        )  # fmt: skip
+        # The event first: if the ledger cannot be written, the action is still on record.
         self.logger.info(
             f"quarantine_{action.value}",
             queue_id=queued.queue_id,
@@ -240,6 +238,12 @@ class ReviewDesk:
             recipient_count=len(queued.recipients),
             held_since=queued.arrival.isoformat(),
         )
+        self.review.record_review(
+            Review(
+                at=self.clock(), queue_id=queued.queue_id, action=action, by=by, reason=reason,
+                override=override, recheck=recheck, clauses=held.clauses, sender=queued.sender,
+            )
+        )  # fmt: skip
 
     def _tell_sender(self, held: HeldMessage, raw: bytes, action_key: str, reason: str) -> None:
         settings = self.runtime.settings
