@@ -306,6 +306,7 @@ def test_recheck_sees_a_sending_suspension_decided_after_the_hold(desk_parts: An
     desk.suspended = lambda address: address == JEFE
     outcome = desk.release("NEW2", by="revisora", reason="sin marca")
     assert outcome.released is False
+    assert notices == []
     assert outcome.recheck.action is Action.REJECT
     assert [r.rule for r in outcome.recheck.reasons] == ["identity.sending_suspended"]
     assert queue.released == []
