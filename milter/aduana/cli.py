@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts."""
+"""The ``aduana`` command: run, check-config, explain, approvals, report, accounts, quarantine."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+
+from aduana.quarantine.arguments import add_commands as add_quarantine_commands
 
 # Commands import what they need when they run: the inspection workers are started
 # by re-importing this module (multiprocessing's spawn), and must not load it all.
@@ -40,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     _add_ledger_commands(commands)
+    add_quarantine_commands(commands)
     return parser
 
 
@@ -48,12 +51,17 @@ def _add_ledger_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     reports = report.add_subparsers(dest="report", required=True)
     inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
     inactive.add_argument("--days", type=int, default=180)
+    inactive.add_argument(
+        "--notify", action="store_true", help="send each unit head the list for their unit"
+    )
     violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
     violations.add_argument(
         "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
     )
     violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
-    for parser in (inactive, violations):
+    approvals = reports.add_parser("approvals", help="written approvals: status, expiry, uses")
+    approvals.add_argument("--on", type=date.fromisoformat, help="status on this date")
+    for parser in (inactive, violations, approvals):
         parser.add_argument("--config", type=Path, required=True)
         parser.add_argument("--format", choices=("csv", "json"), default="csv")
     accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")
@@ -87,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from aduana.app import run
 
         return run(args.config)
+    if args.command == "quarantine":
+        from aduana.quarantine import commands
+
+        return commands.run_command(args)
     if args.command in ("report", "accounts"):
         from aduana import ledger_commands
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from
+from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from, never_suspended
 from aduana.facts import Envelope
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
@@ -35,10 +36,16 @@ def _crlf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
+def explain(
+    runtime: Runtime,
+    submission: Submission,
+    now: float,
+    suspended: Callable[[str], bool] = never_suspended,
+) -> Verdict:
     """Replay the transaction through both checkpoints, as the milter adapter does.
 
     Counters start empty: rate and one-to-one rules see only this message.
+    ``suspended`` answers for sending suspensions (none, unless the caller has a ledger).
     """
     envelope = Envelope(
         sender=submission.sender,
@@ -46,7 +53,7 @@ def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
         declared_size=submission.declared_size,
         client_address=submission.client_address,
     )
-    builder, _, verdict = at_mail_from(runtime, envelope, now)
+    builder, _, verdict = at_mail_from(runtime, envelope, now, suspended)
     if verdict.action in ENVELOPE_ACTIONS:
         return verdict
     for recipient in submission.recipients:

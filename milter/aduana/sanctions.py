@@ -26,6 +26,7 @@ from aduana.ledger import (
     Violation,
 )
 from aduana.ledger.activity_backend import activity_ledger
+from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Action, Reason, Verdict
 
@@ -50,6 +51,8 @@ class Sanctions:
     escalator: Escalator
     metrics: Metrics
     logger: Any
+    review: SqliteReviewLedger | None = None
+    """Hold records and approval uses (ledger/review.py), in the same file."""
 
     @classmethod
     def open(cls, settings: Settings, metrics: Metrics, logger: Any) -> Sanctions:
@@ -64,12 +67,17 @@ class Sanctions:
         ]
         escalator = Escalator(policies, ledger, suspensions)
         activity = activity_ledger(settings, ledger)
-        return cls(ledger_settings, ledger, activity, suspensions, escalator, metrics, logger)
+        review = SqliteReviewLedger(path)
+        return cls(
+            ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
+        )
 
     def is_suspended(self, address: str) -> bool:
         return bool(address) and self.suspensions.is_suspended(address)
 
     def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
+        if self.review is not None:
+            record_decision(self.review, facts, verdict, at)
         identity = facts.identity
         if identity.login_account is not None and verdict.action in SENT:
             self.activity.record_send(identity.login_account.address, at)
@@ -102,3 +110,5 @@ class Sanctions:
 
     def close(self) -> None:
         self.ledger.close()
+        if self.review is not None:
+            self.review.close()

@@ -59,6 +59,8 @@ def test_dashboard_is_a_current_grafana_schema_with_unique_panels() -> None:
         ("Degraded", "aduana_state_backend_degraded"),
         ("Degraded", "aduana_directory_degraded"),
         ("reloads", "aduana_config_reloads_total"),
+        ("Held for review", "aduana_quarantine_held_messages"),
+        ("Review desk", "aduana_quarantine_reviews_total"),
     ],
 )
 def test_dashboard_shows_what_an_operator_looks_for(title_word: str, metric: str) -> None:

@@ -22,6 +22,7 @@ from pydantic import (
 
 from aduana.config.base import Strict
 from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.quarantine.settings import QuarantineSettings
 from aduana.verdict import Action, SmtpReply
 
 _SOCKET = re.compile(
@@ -554,6 +555,7 @@ class DaemonFile(Strict):
     inspection: InspectionSettings = InspectionSettings()
     ledger: LedgerSettings = LedgerSettings()
     notices: NoticeDelivery = NoticeDelivery()
+    quarantine: QuarantineSettings = QuarantineSettings()
     lexicons: tuple[Path, ...] = ()
     """Extra lexicon files (YAML) on top of the shipped Spanish and English lists."""
 

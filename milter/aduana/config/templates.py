@@ -74,6 +74,15 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "rate_messages": frozenset({"count", "limit", "window", "rank"}),
         "rate_recipients": frozenset({"count", "limit", "window", "rank"}),
         "one_to_one": frozenset({"count", "limit", "window", "rank"}),
+        # the review desk (aduana quarantine) and the reports (aduana report)
+        "review_subject": frozenset({"action", "queue_id"}),
+        "review_body": frozenset(
+            {"sender", "recipients", "subject", "when", "queue_id", "action", "clauses", "reason"}
+        ),
+        "review_released": frozenset(),
+        "review_deleted": frozenset(),
+        "inactive_subject": frozenset({"unit", "count", "days"}),
+        "inactive_body": frozenset({"organisation", "unit", "count", "days", "accounts"}),
     }
 )
 

@@ -33,6 +33,12 @@ class Metrics:
     backend_tempfails: Counter
     sending_suspensions: Counter
     notices: Counter
+    quarantine_backlog: Gauge
+    quarantine_held: Gauge
+    quarantine_oldest: Gauge
+    quarantine_reviews: Counter
+    quarantine_last_read: Gauge
+    quarantine_unreadable: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -139,6 +145,39 @@ class Metrics:
                 "aduana_notices",
                 "Notices to senders and administrators, by result",
                 ["result"],
+                registry=registry,
+            ),
+            quarantine_backlog=Gauge(
+                "aduana_quarantine_backlog_messages",
+                "Messages in the MTA's hold queue (each counted once)",
+                registry=registry,
+            ),
+            quarantine_held=Gauge(
+                "aduana_quarantine_held_messages",
+                "Messages in the hold queue by a clause that held them ('unrecorded' if unknown)",
+                ["clause"],
+                registry=registry,
+            ),
+            quarantine_oldest=Gauge(
+                "aduana_quarantine_oldest_held_seconds",
+                "Age of the oldest message in the hold queue, by clause",
+                ["clause"],
+                registry=registry,
+            ),
+            quarantine_reviews=Counter(
+                "aduana_quarantine_reviews",
+                "Review-desk actions on held messages (from the ledger), by action and override",
+                ["action", "override"],
+                registry=registry,
+            ),
+            quarantine_last_read=Gauge(
+                "aduana_quarantine_backlog_last_read_timestamp_seconds",
+                "Unix time the daemon last read the hold queue successfully",
+                registry=registry,
+            ),
+            quarantine_unreadable=Gauge(
+                "aduana_quarantine_backlog_unreadable",
+                "1 while the daemon cannot read the hold queue (postqueue) or the review ledger",
                 registry=registry,
             ),
         )

@@ -2,6 +2,7 @@
 
 - tag: X-Aduana-* headers with the verdict, rules and scores, and an optional
   subject prefix, so mail clients can file the message;
+- quarantine: an X-Aduana-Hold header naming the rules and clauses that held it;
 - journal: a copy to the organisation's archive mailbox (SRE 6);
 - legal hold: a copy of all mail of named accounts to a custodian (judicial order);
 - notices to the sender and/or the unit's administrator, in the organisation's language;
@@ -23,6 +24,7 @@ from aduana.config.templates import ascii_fold
 from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import Scope, scopes
+from aduana.quarantine.hold_mark import hold_header
 from aduana.verdict import Action, Effects, Notice, Reason, Verdict
 
 _COPIED = (Action.ACCEPT, Action.TAG, Action.QUARANTINE)
@@ -36,6 +38,9 @@ def effects_for(settings: Settings, facts: TransactionFacts, verdict: Verdict) -
     prefix = None
     if verdict.action is Action.TAG:
         headers, prefix = _tag(settings, [r for r in enforced if r.action is Action.TAG])
+    elif verdict.action is Action.QUARANTINE:
+        # The queue file says why it is held (the review desk lists by clause).
+        headers = [hold_header(r for r in enforced if r.action is Action.QUARANTINE)]
     copies: list[str] = []
     holds: list[str] = []
     if facts.content is not None and verdict.action in _COPIED:
