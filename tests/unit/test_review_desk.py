@@ -28,7 +28,7 @@ from aduana.observability.metrics import Metrics
 from aduana.quarantine.backlog import UNRECORDED, BacklogMonitor
 from aduana.quarantine.desk import ListFilter, ReviewDesk
 from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_hold_header
-from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage
+from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage, Submitter
 from aduana.runtime import Runtime
 from aduana.verdict import Action, Notice, Reason, Verdict
 from tests.conftest import SHIPPED_CONFIG
@@ -110,8 +110,8 @@ class FakeHoldQueue:
     def headers(self, queue_id: str) -> bytes:
         return self.messages[queue_id][1].partition(b"\n\n")[0] + b"\n\n"
 
-    def login(self, queue_id: str) -> str | None:
-        return JEFE
+    def submitter(self, queue_id: str) -> Submitter:
+        return Submitter(login=JEFE, client_address="127.0.0.1")
 
     def release(self, queue_id: str) -> None:
         self.released.append(queue_id)

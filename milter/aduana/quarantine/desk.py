@@ -24,7 +24,7 @@ from aduana.checkpoint import never_suspended
 from aduana.explain import Submission, explain
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
-from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage
+from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
 from aduana.runtime import Runtime
 from aduana.verdict import Action, Notice, Verdict
 
@@ -43,7 +43,7 @@ class HoldQueue(Protocol):
 
     def headers(self, queue_id: str) -> bytes: ...
 
-    def login(self, queue_id: str) -> str | None: ...
+    def submitter(self, queue_id: str) -> Submitter: ...
 
     def release(self, queue_id: str) -> None: ...
 
@@ -137,14 +137,14 @@ class ReviewDesk:
     def show(self, queue_id: str, *, with_body: bool = False) -> Examination:
         queued = self.queue.find(queue_id)
         raw = self.queue.message(queue_id)
-        login = self.queue.login(queue_id)
+        submitter = self.queue.submitter(queue_id)
         parsed = _parse(raw)
         return Examination(
             held=self._describe(queued, raw),
-            login=login,
+            login=submitter.login,
             headers=tuple((name, str(value)) for name, value in parsed.raw_items()),
             attachments=_attachments(parsed),
-            recheck=self._recheck(queued, raw, login),
+            recheck=self._recheck(queued, raw, submitter),
             body=_text_body(parsed) if with_body else None,
         )
 
@@ -154,7 +154,7 @@ class ReviewDesk:
         queued = self.queue.find(queue_id)
         raw = self.queue.message(queue_id)
         held = self._describe(queued, raw)
-        verdict = self._recheck(queued, raw, self.queue.login(queue_id))
+        verdict = self._recheck(queued, raw, self.queue.submitter(queue_id))
         passes = verdict.action in _PASSING
         if not passes and not override:
             self._record(held, ReviewAction.RELEASE_REFUSED, by, reason, override, verdict)
@@ -200,12 +200,13 @@ class ReviewDesk:
             return HeldMessage(queued, record.reasons)
         return HeldMessage(queued, _header_reasons(_parse(raw)))
 
-    def _recheck(self, queued: QueuedMessage, raw: bytes, login: str | None) -> Verdict:
+    def _recheck(self, queued: QueuedMessage, raw: bytes, submitter: Submitter) -> Verdict:
         submission = Submission(
             sender=queued.sender,
             recipients=queued.recipients,
             message=_without_hold_header(raw),
-            login=login,
+            login=submitter.login,
+            client_address=submitter.client_address,
         )
         return explain(self.runtime, submission, self.clock().timestamp(), self.suspended)
 

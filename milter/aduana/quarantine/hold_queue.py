@@ -22,6 +22,7 @@ from pathlib import Path
 from aduana.quarantine.settings import QuarantineSettings
 
 _SASL_USERNAME = "named_attribute: sasl_username="
+_CLIENT_ADDRESS = "named_attribute: client_address="
 
 
 class HoldQueueError(Exception):
@@ -30,6 +31,14 @@ class HoldQueueError(Exception):
 
 class NotHeldError(HoldQueueError):
     """The queue id is not in the hold queue (released, deleted, delivered or mistyped)."""
+
+
+@dataclass(frozen=True)
+class Submitter:
+    """Who submitted a queued message, as the MTA recorded it in the queue file."""
+
+    login: str | None = None
+    client_address: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,12 +87,16 @@ class PostfixHoldQueue:
     def headers(self, queue_id: str) -> bytes:
         return self._run_bytes("postcat", "-h", "-q", queue_id)
 
-    def login(self, queue_id: str) -> str | None:
-        """The SASL login that submitted the message, if it was authenticated."""
+    def submitter(self, queue_id: str) -> Submitter:
+        """Who submitted the message: the SASL login and the client address Postfix
+        recorded (after XCLIENT), so a re-check judges the origin the daemon judged."""
+        login = client = None
         for line in self._run("postcat", "-e", "-q", queue_id).splitlines():
             if line.startswith(_SASL_USERNAME):
-                return line[len(_SASL_USERNAME) :].strip() or None
-        return None
+                login = line[len(_SASL_USERNAME) :].strip() or None
+            elif line.startswith(_CLIENT_ADDRESS):
+                client = line[len(_CLIENT_ADDRESS) :].strip() or None
+        return Submitter(login, client)
 
     def release(self, queue_id: str) -> None:
         """Out of the hold queue, then delivered now (or at the next queue run)."""
