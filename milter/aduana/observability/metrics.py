@@ -32,6 +32,8 @@ class Metrics:
     backend_tempfails: Counter
     sending_suspensions: Counter
     notices: Counter
+    antivirus_scans: Counter
+    parts_uninspectable: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -39,6 +41,8 @@ class Metrics:
         # Series that alerts watch exist from the start, at zero.
         for result in ("success", "failure"):
             metrics.config_reloads.labels(result=result)
+        metrics.antivirus_scans.labels(result="unavailable")
+        metrics.backend_tempfails.labels(backend="clamd")
         return metrics
 
     @classmethod
@@ -116,7 +120,7 @@ class Metrics:
             ),
             backend_tempfails=Counter(
                 "aduana_backend_tempfails",
-                "Transactions answered 4xx because a backend (directory) was unavailable",
+                "Transactions answered 4xx because a backend (directory, clamd) was unavailable",
                 ["backend"],
                 registry=registry,
             ),
@@ -129,6 +133,18 @@ class Metrics:
                 "aduana_notices",
                 "Notices to senders and administrators, by result",
                 ["result"],
+                registry=registry,
+            ),
+            antivirus_scans=Counter(
+                "aduana_antivirus_scans",
+                "Messages scanned by clamd, by result (clean, infected, unavailable, too_large)",
+                ["result"],
+                registry=registry,
+            ),
+            parts_uninspectable=Counter(
+                "aduana_parts_uninspectable",
+                "Parts whose reader raised, by exception type (each refuses its message)",
+                ["error"],
                 registry=registry,
             ),
         )

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.antivirus import antivirus_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
 from aduana.policy.bulk import bulk_reasons
@@ -35,6 +36,7 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     content_reasons,
     dlp_reasons,
     bulk_reasons,
+    antivirus_reasons,
 )
 
 
