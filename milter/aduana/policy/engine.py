@@ -30,13 +30,13 @@ RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 RULE_FAMILIES: tuple[RuleFamily, ...] = (
     identity_reasons,
     size_reasons,
+    antivirus_reasons,  # first of the content rules: a virus is the reply to give
     attachment_reasons,
     encryption_reasons,
     mass_mailing_reasons,
     content_reasons,
     dlp_reasons,
     bulk_reasons,
-    antivirus_reasons,
 )
 
 
