@@ -8,12 +8,15 @@ inspection (run in worker processes) to hand every part's bytes back.
 
 The answer becomes a `VirusScan` fact the policy reads (policy/antivirus.py).
 Failures of clamd are an outage (`UNAVAILABLE`), which the policy answers with
-a tempfail or a tag; a message longer than clamd's StreamMaxLength is
-`TOO_LARGE`, a fact about the message, so it never loops on 4xx.
+a tempfail or a tag. A message longer than clamd's StreamMaxLength is
+`TOO_LARGE`, a fact about the message, so it never loops on 4xx; it is judged
+before sending, because clamd closes the socket mid-stream and the client
+library then reports a broken pipe, indistinguishable from an outage.
 """
 
 from __future__ import annotations
 
+import os
 from typing import IO, BinaryIO, Protocol, cast
 
 from clamav_client.clamd import (
@@ -45,6 +48,8 @@ class ClamdScanner:
         return ClamdNetworkSocket(host or "127.0.0.1", int(port), timeout=timeout)
 
     def scan(self, message: IO[bytes]) -> VirusScan:
+        if message.seek(0, os.SEEK_END) > self._settings.stream_max_bytes:
+            return VirusScan(ScanResult.TOO_LARGE, error="longer than stream_max_bytes")
         message.seek(0)
         try:
             answers = self._client().instream(cast(BinaryIO, message))  # it only reads

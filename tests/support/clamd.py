@@ -67,8 +67,9 @@ def _answers_ping(path: Path) -> bool:
 class ClamdServer(ServerProcess):
     """One clamd in the foreground; `start` and `stop` may be called repeatedly."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, stream_max: str = "30M") -> None:
         self.workdir = workdir
+        self.stream_max = stream_max
         super().__init__()
 
     @property
@@ -97,7 +98,7 @@ class ClamdServer(ServerProcess):
             f"DatabaseDirectory {database}\n"
             f"TemporaryDirectory {self.workdir / 'tmp'}\n"
             f"LogFile {self.log}\n"
-            "StreamMaxLength 30M\n",
+            f"StreamMaxLength {self.stream_max}\n",
             encoding="ascii",
         )
         return config

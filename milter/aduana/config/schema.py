@@ -414,6 +414,9 @@ class AntivirusSettings(Strict):
     """unix:/PATH or inet:PORT@HOST (clamd's LocalSocket or TCPSocket)."""
     timeout_seconds: int = Field(default=30, ge=1)
     """For connecting, each write and clamd's answer; past it clamd counts as down."""
+    stream_max_bytes: ByteSize = ByteSize(25 * 1024 * 1024)
+    """clamd's StreamMaxLength (default 25M). A longer message is not sent: clamd would
+    cut the connection mid-stream, which looks like an outage and would retry forever."""
 
     @field_validator("socket")
     @classmethod
