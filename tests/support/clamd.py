@@ -114,6 +114,4 @@ class ClamdServer(ServerProcess):
             stdout=subprocess.DEVNULL,
             stderr=subprocess.STDOUT,
         )
-        self._await_ready(
-            lambda: _answers_ping(self.socket_path), timeout, "clamd", self.log
-        )
+        self._await_ready(lambda: _answers_ping(self.socket_path), timeout, "clamd", self.log)
