@@ -30,6 +30,7 @@ EXPECTED_ALERTS = [
     "AduanaStateBackendDegraded",
     "AduanaDirectoryDegraded",
     "AduanaSlowProcessing",
+    "AduanaAntivirusUnavailable",
 ]
 
 
