@@ -29,6 +29,23 @@ from clamav_client.clamd import (
 from aduana.config.schema import AntivirusSettings
 from aduana.facts import ScanResult, VirusScan
 
+_CHUNK_BYTES = 64 * 1024
+
+
+class _LargeReads:
+    """The message, read 64 KiB at a time whatever size the reader asks for.
+
+    clamav-client asks for 1 KiB per INSTREAM chunk; every chunk carries its own
+    length, so larger ones are as valid to clamd and halve the cost of a 10 MB
+    message (docs/performance.md).
+    """
+
+    def __init__(self, message: IO[bytes]) -> None:
+        self._message = message
+
+    def read(self, size: int = -1) -> bytes:
+        return self._message.read(_CHUNK_BYTES)
+
 
 class VirusScanner(Protocol):
     def scan(self, message: IO[bytes]) -> VirusScan: ...
@@ -52,7 +69,7 @@ class ClamdScanner:
             return VirusScan(ScanResult.TOO_LARGE, error="longer than stream_max_bytes")
         message.seek(0)
         try:
-            answers = self._client().instream(cast(BinaryIO, message))  # it only reads
+            answers = self._client().instream(cast(BinaryIO, _LargeReads(message)))  # only read()
         except BufferTooLongError:
             return VirusScan(ScanResult.TOO_LARGE, error="INSTREAM size limit exceeded")
         # The client library raises ClamdError for what clamd says and lets socket
