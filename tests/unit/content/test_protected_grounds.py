@@ -24,7 +24,7 @@ SPANISH = [
         "age",
         "Eres un viejo decrépito",
         "El edificio decrépito será demolido; el viejo archivo se muda.",
-    ),  # noqa: E501
+    ),
     ("age", "Esas viejas inútiles no aprenden", "La vieja impresora quedó inútil tras la falla."),
     ("age", "viejo rabo verde", "El expediente viejo tiene la carátula verde."),
     ("religion", "No seas judío, paga tu parte", "La comunidad judía celebra su año nuevo."),
@@ -36,12 +36,12 @@ SPANISH = [
         "religion",
         "muerte a los judíos",
         "El aniversario de la muerte del rabino; los judíos asistieron.",
-    ),  # noqa: E501
+    ),
     (
         "religion",
         "ese musulmán terrorista",
         "El terrorismo fue condenado por los líderes musulmanes.",
-    ),  # noqa: E501
+    ),
     ("religion", "musulmanes terroristas", "Los musulmanes del consulado organizaron la cena."),
     ("religion", "moro de mierda", "La arquitectura mora de Granada."),
     ("religion", "moros de mierda", "Moros y cristianos es un platillo cubano."),
@@ -52,17 +52,17 @@ SPANISH = [
         "religion",
         "católicos de mierda",
         "La religión de cada persona se respeta; católicos y protestantes.",
-    ),  # noqa: E501
+    ),
     (
         "marital_status",
         "la solterona de recursos humanos",
         "Estado civil: soltera. Madre soltera con dos hijos.",
-    ),  # noqa: E501
+    ),
     (
         "marital_status",
         "esas solteronas amargadas",
         "Las personas solteras pueden solicitar el apoyo.",
-    ),  # noqa: E501
+    ),
     ("marital_status", "pobre cornudo", "El venado tiene cuernos; el toro cornea."),
     ("marital_status", "la cornuda del tercer piso", "La divorciada y la viuda reciben pensión."),
     ("marital_status", "todos unos cornudos", "El acta de matrimonio y la de divorcio."),
@@ -71,14 +71,14 @@ SPANISH = [
         "sex",
         "las mujeres a la cocina",
         "Las mujeres del equipo prepararon la reunión en la cocina.",
-    ),  # noqa: E501
+    ),
     ("sex", "vieja histérica", "La histeria colectiva de la Edad Media; una vieja crónica."),
     ("sex", "son unas viejas histéricas", "Las viejas crónicas históricas del archivo."),
     (
         "sexual_orientation",
         "esa machorra",
         "El macho de la especie; la orientación sexual se respeta.",
-    ),  # noqa: E501
+    ),
     ("sexual_orientation", "puras machorras", "Los machos adultos de la manada."),
     ("sexual_orientation", "marimacha", "La marimba del festival; la diversidad sexual."),
     ("sexual_orientation", "unas marimachas", "Las muchachas del equipo de marimba."),
@@ -99,13 +99,13 @@ SPANISH = [
         "national_origin",
         "los espaldas mojadas",
         "Las espaldas de los asientos estaban mojadas por la lluvia.",
-    ),  # noqa: E501
+    ),
     ("national_origin", "regrésate a tu país", "El cónsul regresó a su país de origen."),
     (
         "national_origin",
         "lárgate a tu país",
         "La nacionalidad de origen no importa; su país lo apoya.",
-    ),  # noqa: E501
+    ),
 ]
 ENGLISH = [
     ("age", "you old fart", "The old file was archived; older staff are welcome."),
@@ -129,7 +129,7 @@ ENGLISH = [
         "marital_status",
         "she is a homewrecker",
         "Marital status: divorced. Home repairs start Monday.",
-    ),  # noqa: E501
+    ),
     ("marital_status", "those homewreckers", "Single parents may apply."),
     ("marital_status", "a home wrecker", "The home was wrecked by the storm."),
     ("marital_status", "shut up cuck", "The cucumber salad; the cuckoo clock."),
@@ -164,7 +164,7 @@ ENGLISH = [
         "national_origin",
         "go back to your country",
         "The consul will go back to her country in May.",
-    ),  # noqa: E501
+    ),
 ]
 CASES = SPANISH + ENGLISH
 
