@@ -1,8 +1,8 @@
 """The two checkpoints of a transaction: at MAIL FROM and at end of message.
 
 Both the milter adapter and ``aduana explain`` go through these functions, so
-an offline verdict is reached exactly as the daemon reaches it. Directory and
-counter-store I/O happens here; the engine itself stays pure.
+an offline verdict is reached exactly as the daemon reaches it. Directory,
+counter-store and clamd I/O happens here; the engine itself stays pure.
 """
 
 from __future__ import annotations
@@ -112,6 +112,9 @@ def at_end_of_message(
             needs_text(runtime.settings, facts),
         )  # fmt: skip
         facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
+    if facts.content is not None and runtime.scanner is not None:
+        scan = runtime.scanner.scan(builder.message)
+        facts = replace(facts, content=replace(facts.content, antivirus=scan))
     sender_activity, pending = activity.gather(
         runtime.settings, facts, lambda: text.body if text else body_text(builder.message), now
     )

@@ -68,6 +68,27 @@ class Provenance:
     """The null sender from an internal client without a login: the MTA's own bounces."""
 
 
+class ScanResult(StrEnum):
+    """clamd's answer about one message."""
+
+    CLEAN = "clean"
+    INFECTED = "infected"
+    UNAVAILABLE = "unavailable"
+    """clamd down, timing out or answering ERROR: an outage, never the message's fault."""
+    TOO_LARGE = "too_large"
+    """Longer than clamd's StreamMaxLength: the message cannot be scanned."""
+
+
+@dataclass(frozen=True)
+class VirusScan:
+    """The antivirus verdict gathered at end of message (checkpoint layer)."""
+
+    result: ScanResult
+    signature: str | None = None
+    """The signature that matched; logged in the audit event, never in the reply."""
+    error: str = ""
+
+
 @dataclass(frozen=True)
 class MessageContent:
     """What the message itself showed at end of data."""
@@ -78,6 +99,8 @@ class MessageContent:
     inspection: MessageInspection | None = None
     headers: tuple[tuple[str, str], ...] = ()
     text: MessageText | None = None
+    antivirus: VirusScan | None = None
+    """None when no antivirus is configured (aduana.yaml `antivirus`)."""
 
     @property
     def subject(self) -> str | None:

@@ -33,6 +33,7 @@ EXPECTED_ALERTS = [
     "AduanaQuarantineBacklogLarge",
     "AduanaQuarantineBacklogStale",
     "AduanaQuarantineBacklogUnreadable",
+    "AduanaAntivirusUnavailable",
 ]
 
 

@@ -165,8 +165,18 @@ class AttachmentRules(Strict):
     name_tricks: RuleAction | None = Action.REJECT
     archive_limits: RuleAction | None = Action.REJECT
     malformed: RuleAction | None = Action.REJECT
+    uninspectable: RuleAction | None = Action.REJECT
+    """A part whose reader failed (it raised): it cannot be judged, so it is refused."""
     exempt: Exemption = Exemption()
     notify: Notify | None = None
+
+
+class AntivirusRule(RuleSettings):
+    """A virus found by clamd refuses the message (Edomex Responsabilidades e)."""
+
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    on_unavailable: Literal[Action.TEMPFAIL, Action.TAG] = Action.TEMPFAIL
+    """clamd down or timing out: tempfail (the MTA retries), or deliver with a tag."""
 
 
 class EncryptionRules(RuleSettings):
@@ -281,6 +291,7 @@ class Rules(Strict):
     content: ContentRules | None = None
     dlp: DlpRules | None = None
     bulk: BulkRules | None = None
+    antivirus: AntivirusRule | None = None
 
 
 _DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9\-]*[a-z0-9])?\.)+[a-z0-9\-]+$")
@@ -474,6 +485,25 @@ class InspectionSettings(Strict):
     """A worker is replaced by a fresh one after inspecting this many messages."""
 
 
+class AntivirusSettings(Strict):
+    """clamd, asked about every message with INSTREAM (the message as received)."""
+
+    socket: str = "unix:/run/clamav/clamd.ctl"
+    """unix:/PATH or inet:PORT@HOST (clamd's LocalSocket or TCPSocket)."""
+    timeout_seconds: int = Field(default=30, ge=1)
+    """For connecting, each write and clamd's answer; past it clamd counts as down."""
+    stream_max_bytes: ByteSize = ByteSize(25 * 1024 * 1024)
+    """clamd's StreamMaxLength (default 25M). A longer message is not sent: clamd would
+    cut the connection mid-stream, which looks like an outage and would retry forever."""
+
+    @field_validator("socket")
+    @classmethod
+    def _socket_spec(cls, socket: str) -> str:
+        if not _SOCKET.match(socket) or socket.startswith("inet6:"):
+            raise ValueError("must look like unix:/PATH or inet:PORT@HOST")
+        return socket
+
+
 class NoticeDelivery(Strict):
     """Where notices are submitted: normally the local MTA."""
 
@@ -485,6 +515,7 @@ class NoticeDelivery(Strict):
 
 RULE_FAMILIES = (
     "identity", "size", "attachments", "encryption", "mass_mailing", "content", "dlp", "bulk",
+    "antivirus",
 )  # fmt: skip
 
 
@@ -556,6 +587,8 @@ class DaemonFile(Strict):
     ledger: LedgerSettings = LedgerSettings()
     notices: NoticeDelivery = NoticeDelivery()
     quarantine: QuarantineSettings = QuarantineSettings()
+    antivirus: AntivirusSettings | None = None
+    """clamd; without it no message is scanned for viruses."""
     lexicons: tuple[Path, ...] = ()
     """Extra lexicon files (YAML) on top of the shipped Spanish and English lists."""
 

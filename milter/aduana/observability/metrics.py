@@ -39,6 +39,8 @@ class Metrics:
     quarantine_reviews: Counter
     quarantine_last_read: Gauge
     quarantine_unreadable: Gauge
+    antivirus_scans: Counter
+    parts_uninspectable: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -48,6 +50,8 @@ class Metrics:
             metrics.config_reloads.labels(result=result)
         for origin in ("authenticated", "internal", "internet"):
             metrics.origins.labels(origin=origin)
+        metrics.antivirus_scans.labels(result="unavailable")
+        metrics.backend_tempfails.labels(backend="clamd")
         return metrics
 
     @classmethod
@@ -132,7 +136,7 @@ class Metrics:
             ),
             backend_tempfails=Counter(
                 "aduana_backend_tempfails",
-                "Transactions answered 4xx because a backend (directory) was unavailable",
+                "Transactions answered 4xx because a backend (directory, clamd) was unavailable",
                 ["backend"],
                 registry=registry,
             ),
@@ -178,6 +182,18 @@ class Metrics:
             quarantine_unreadable=Gauge(
                 "aduana_quarantine_backlog_unreadable",
                 "1 while the daemon cannot read the hold queue (postqueue) or the review ledger",
+                registry=registry,
+            ),
+            antivirus_scans=Counter(
+                "aduana_antivirus_scans",
+                "Messages scanned by clamd, by result (clean, infected, unavailable, too_large)",
+                ["result"],
+                registry=registry,
+            ),
+            parts_uninspectable=Counter(
+                "aduana_parts_uninspectable",
+                "Parts whose reader raised, by exception type (each refuses its message)",
+                ["error"],
                 registry=registry,
             ),
         )

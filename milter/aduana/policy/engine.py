@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.antivirus import antivirus_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
 from aduana.policy.bulk import bulk_reasons
@@ -29,6 +30,7 @@ RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 RULE_FAMILIES: tuple[RuleFamily, ...] = (
     identity_reasons,
     size_reasons,
+    antivirus_reasons,  # first of the content rules: a virus is the reply to give
     attachment_reasons,
     encryption_reasons,
     mass_mailing_reasons,
