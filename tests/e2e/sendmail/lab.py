@@ -196,24 +196,27 @@ class PrivateSendmail:
             self._log.close()
             self._log = None
 
-    def mailq_quarantined(self) -> str:
-        """`mailq -qQ`: what an operator sees of Sendmail's quarantine queue."""
-        listed = subprocess.run(
-            [
-                *_WITH_LAB_HOSTNAME,
-                LAB_HOSTNAME,
-                str(SENDMAIL),
-                "-C",
-                str(self.cf_path),
-                "-bp",
-                "-qQ",
-            ],
+    def command(self, *args: str) -> str:
+        """Run the lab's sendmail binary with its .cf, as an operator would; its output."""
+        argv = [str(SENDMAIL), "-C", str(self.cf_path), *args]
+        ran = subprocess.run(
+            [*_WITH_LAB_HOSTNAME, LAB_HOSTNAME, *argv],
             capture_output=True,
             text=True,
             timeout=30,
             check=False,
         )
-        return listed.stdout + listed.stderr
+        if ran.returncode != 0:
+            raise SendmailError(f"{' '.join(argv)} exited {ran.returncode}:\n{ran.stderr}")
+        return ran.stdout + ran.stderr
+
+    def mailq_quarantined(self) -> str:
+        """`mailq -qQ`: what an operator sees of Sendmail's quarantine queue."""
+        return self.command("-bp", "-qQ")
+
+    def release(self, queue_id: str) -> str:
+        """Lift the quarantine (`sendmail -qQ -Q -qI<id>`), then deliver (`sendmail -qI<id>`)."""
+        return self.command("-qQ", "-Q", f"-qI{queue_id}", "-v") + self.command(f"-qI{queue_id}")
 
     def quarantined(self) -> list[Quarantined]:
         """The hf (held) files of the queue: queue id, quarantine reason, sender."""

@@ -108,3 +108,19 @@ def test_classified_marking_is_held_in_sendmails_quarantine(
     notices = sink.wait_for(lambda d: d.header("X-Aduana-Notice") == "yes", count=2, timeout=15)
     assert sorted(r for d in notices for r in d.rcpt_tos) == [JEFE, SERVICE_DESK]
     assert not [d for d in sink.delivered if OUTSIDER in d.rcpt_tos]
+
+
+def test_a_reviewer_releases_a_held_message_with_sendmails_own_commands(
+    sendmail: PrivateSendmail, sink: RecordingSink
+) -> None:
+    """The commands deploy/sendmail/README.md gives the review desk."""
+    raw = message(JEFE, OUTSIDER, "Informe", "RESERVADO\n\nAdjunto el informe.")
+    queue_id = queue_id_of(send(sendmail, JEFE, [OUTSIDER], raw).text)
+    assert queue_id is not None
+    assert [held.queue_id for held in sendmail.wait_for_quarantine()] == [queue_id]
+    assert len(sink.wait_for(lambda d: d.header("X-Aduana-Notice") == "yes", count=2)) == 2
+    released = sendmail.release(queue_id)
+    assert 'Removed quarantine of "SRE 9.i: dlp.classified_marking"' in released
+    [delivered] = sink.wait_for(lambda d: OUTSIDER in d.rcpt_tos, timeout=15)
+    assert delivered.header("Subject") == "Informe"
+    assert sendmail.quarantined() == []
