@@ -124,3 +124,17 @@ def test_a_reviewer_releases_a_held_message_with_sendmails_own_commands(
     [delivered] = sink.wait_for(lambda d: OUTSIDER in d.rcpt_tos, timeout=15)
     assert delivered.header("Subject") == "Informe"
     assert sendmail.quarantined() == []
+
+
+def test_sendmail_tempfails_while_aduana_is_down(
+    sendmail: PrivateSendmail, sink: RecordingSink, aduana: RunningAduana
+) -> None:
+    """F=T in the snippet: no filter, no delivery; the client keeps the message and retries."""
+    aduana.process.kill()
+    result = send(sendmail, OUTSIDER, [JEFE], message(OUTSIDER, JEFE, "Hola", "Saludos."))
+    assert (result.stage, result.code, result.text) == (
+        Stage.MAIL,
+        451,
+        "4.3.2 Please try again later",
+    )
+    assert sink.wait_for(timeout=1) == []
