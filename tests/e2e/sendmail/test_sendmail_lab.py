@@ -104,6 +104,7 @@ def test_classified_marking_is_held_in_sendmails_quarantine(
     listing = sendmail.mailq_quarantined()
     assert queue_id in listing
     assert "QUARANTINE: SRE 9.i: dlp.classified_marking" in listing
+    assert "QUARANTINE: SRE 9.i" in sendmail.command("-bp", "-qQ", f"-qI{queue_id}")
     # The notices went out through Sendmail too; the message itself did not.
     notices = sink.wait_for(lambda d: d.header("X-Aduana-Notice") == "yes", count=2, timeout=15)
     assert sorted(r for d in notices for r in d.rcpt_tos) == [JEFE, SERVICE_DESK]
