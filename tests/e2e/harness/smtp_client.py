@@ -96,6 +96,7 @@ def send(
     *,
     login: str | None = None,
     client_address: str | None = None,
+    source_address: str | None = None,
     mail_options: Sequence[str] = (),
     rcpt_options: Sequence[str] = (),
     helo: str = "client.e2e.test",
@@ -105,13 +106,20 @@ def send(
 
     `client_address` makes Postfix treat the session as coming from that address
     (XCLIENT ADDR=...), e.g. from the internet; the connection itself stays on
-    loopback.
+    loopback. `source_address` binds the client's own end to another loopback
+    address (for an MTA without XCLIENT, such as Sendmail).
 
     Bare LFs in `raw_message` are turned into CRLF. `mail_options` are ESMTP
     MAIL parameters such as "SIZE=12582912".
     """
     try:
-        smtp = smtplib.SMTP(postfix.host, postfix.port, local_hostname=helo, timeout=timeout)
+        smtp = smtplib.SMTP(
+            postfix.host,
+            postfix.port,
+            local_hostname=helo,
+            timeout=timeout,
+            source_address=(source_address, 0) if source_address else None,
+        )
     except smtplib.SMTPConnectError as error:
         return SendResult(Stage.CONNECT, error.smtp_code, _decode(error.smtp_error))
     stage = Stage.EHLO
