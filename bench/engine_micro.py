@@ -10,7 +10,7 @@ checkpoints, fresh counters), with a timer around each stage:
 - ``activity``: counters and the one-to-one fingerprint of the body text;
 - ``decide``: the pure engine, ``aduana.policy.engine.decide``.
 
-The stages call the same functions as ``aduana.checkpoint.at_end_of_message``,
+The stages call the same functions as ``aduana.gateway.checkpoint.at_end_of_message``,
 and every replay checks that its verdict equals ``explain``'s.
 
 ``parallel_inspection`` measures inspection + text extraction with threads
@@ -35,14 +35,14 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
 from aduana.explain import Submission, explain
 from aduana.facts import Envelope
+from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
+from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.inspect import InspectionLimits, inspect_message
 from aduana.message_text import body_text, message_text
 from aduana.observability.metrics import Metrics
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime, build_runtime
 from aduana.state import MemoryCounterStore
 
 from .messages import Mix, recipient_for

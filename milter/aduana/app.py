@@ -17,19 +17,19 @@ import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 
 from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
 from aduana.config.schema import InspectionSettings
-from aduana.inspection_pool import InlineInspector, Inspector, PooledInspector
-from aduana.notices import Notifier
+from aduana.gateway.inspection_pool import InlineInspector, Inspector, PooledInspector
+from aduana.gateway.notices import Notifier
+from aduana.gateway.runtime import Runtime, RuntimeHolder, build_runtime
+from aduana.gateway.sanctions import Sanctions
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.backlog import BacklogMonitor
 from aduana.quarantine.hold_queue import PostfixHoldQueue
 from aduana.quarantine.settings import QuarantineSettings
-from aduana.runtime import Runtime, RuntimeHolder, build_runtime
-from aduana.sanctions import Sanctions
 from aduana.state import StoreState, StoreStateChange
 from aduana.state.build import build_counter_store
 

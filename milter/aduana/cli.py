@@ -103,7 +103,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from aduana import ledger_commands
 
         return ledger_commands.run_command(args)
-    from aduana.runtime import build_runtime
+    from aduana.gateway.runtime import build_runtime
 
     runtime = build_runtime(args.config)
     if args.command == "approvals":

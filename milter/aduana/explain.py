@@ -11,10 +11,15 @@ from typing import Any
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from, never_suspended
 from aduana.facts import Envelope
+from aduana.gateway.checkpoint import (
+    ENVELOPE_ACTIONS,
+    at_end_of_message,
+    at_mail_from,
+    never_suspended,
+)
+from aduana.gateway.runtime import Runtime
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
 from aduana.state import MemoryCounterStore
 from aduana.verdict import Verdict
 

@@ -9,13 +9,15 @@ from datetime import UTC, date, datetime, time, timedelta
 import structlog
 from prometheus_client import CollectorRegistry
 
-from aduana.approvals_usage import approvals_usage, render_usage
 from aduana.config.loader import Settings
 from aduana.directory.account import (
     AccountLister,
     DirectoryQueryError,
     DirectoryUnavailableError,
 )
+from aduana.gateway.approvals_usage import approvals_usage, render_usage
+from aduana.gateway.notices import Notifier
+from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.ledger import (
     InactiveRow,
     SendingSuspensions,
@@ -27,10 +29,8 @@ from aduana.ledger import (
 )
 from aduana.ledger.activity_backend import activity_ledger
 from aduana.ledger.review import SqliteReviewLedger
-from aduana.notices import Notifier
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime, build_runtime
 from aduana.unit_notices import inactive_notices
 
 

@@ -14,9 +14,9 @@ from Milter.testctx import TestCtx
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
 from aduana.state import MemoryCounterStore
 
 NOW = 1_795_000_000.0

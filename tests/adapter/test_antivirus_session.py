@@ -16,12 +16,12 @@ from Milter import testctx
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.inspect import MessageInspection, UninspectablePart
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
 from aduana.state import MemoryCounterStore
 from aduana.verdict import Action, Verdict
 from tests.adapter.conftest import NOW, Replay

@@ -6,7 +6,7 @@ import Milter
 import pytest
 
 from aduana.facts import Envelope
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
 from tests.adapter.conftest import Replay
 
 MIB = 1024 * 1024

@@ -20,7 +20,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from aduana.explain import Submission, explain
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
 from aduana.verdict import Action, Verdict
 from tests.corpus.generate import CASES
 

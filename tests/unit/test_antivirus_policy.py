@@ -15,10 +15,10 @@ from aduana.facts import (
     TransactionFacts,
     VirusScan,
 )
+from aduana.gateway.runtime import Runtime
 from aduana.inspect import Category, MessageInspection, PartFacts, Source, UninspectablePart
 from aduana.message_text import MessageText
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
 from aduana.verdict import Action
 
 JEFE = "analista.prueba@sre.gob.mx"

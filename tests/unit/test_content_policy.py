@@ -9,9 +9,9 @@ import pytest
 
 from aduana.config.schema import JournalSettings
 from aduana.facts import Envelope, MessageContent, TransactionFacts
+from aduana.gateway.runtime import Runtime
 from aduana.message_text import MessageText
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
 from aduana.verdict import Action
 from tests.support.transactions import INTERNET_CLIENT, judged_facts
 

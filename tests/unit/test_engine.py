@@ -8,8 +8,8 @@ import pytest
 
 from aduana.config.loader import Settings
 from aduana.facts import Envelope, MessageContent, TransactionFacts
+from aduana.gateway.runtime import Runtime
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
 from aduana.verdict import Action
 from tests.support.transactions import INTERNAL_CLIENT, INTERNET_CLIENT, judged_facts
 

@@ -10,7 +10,7 @@ import pytest
 from aduana.config.approvals import Approval
 from aduana.config.schema import Exemption
 from aduana.explain import Submission, explain
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
 from aduana.verdict import Action
 from tests.corpus.generate import CASES
 

@@ -13,8 +13,8 @@ from aduana.facts import (
     TransactionFacts,
     WindowActivity,
 )
+from aduana.gateway.runtime import Runtime
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
 from aduana.verdict import Action
 from tests.support.transactions import judged_facts
 

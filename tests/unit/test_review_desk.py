@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from aduana.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
 from aduana.cli import main
 from aduana.explain import Submission, explain
 from aduana.facts import Envelope, MessageContent, TransactionFacts
+from aduana.gateway.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
+from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import (
     ApprovalUse,
     HeldReason,
@@ -29,7 +30,6 @@ from aduana.quarantine.backlog import UNRECORDED, BacklogMonitor
 from aduana.quarantine.desk import ListFilter, ReviewDesk
 from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_hold_header
 from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage, Submitter
-from aduana.runtime import Runtime
 from aduana.verdict import Action, Notice, Reason, Verdict
 from tests.conftest import SHIPPED_CONFIG
 

@@ -20,12 +20,12 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from aduana.addresses import domain_of
-from aduana.checkpoint import never_suspended
 from aduana.explain import Submission, explain
+from aduana.gateway.checkpoint import never_suspended
+from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
-from aduana.runtime import Runtime
 from aduana.verdict import Action, Notice, Verdict
 
 _PASSING = (Action.ACCEPT, Action.TAG)

@@ -16,7 +16,7 @@ from aduana.config.schema import Organisation
 from aduana.directory.account import Account, AccountStatus, DirectoryUnavailableError
 from aduana.directory.ldap import LdapDirectory
 from aduana.directory.ldap_settings import LdapDirectorySettings, ladder_problems
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
 from tests.support.required_servers import require_server
 from tests.support.slapd import (
     EDUGEM_PEOPLE,

@@ -17,23 +17,23 @@ import Milter
 
 from aduana.activity import ActivityCounter
 from aduana.addresses import parse_address
-from aduana.checkpoint import (
+from aduana.config.templates import ascii_fold
+from aduana.directory.account import DirectoryUnavailableError
+from aduana.facts import Envelope, TransactionFacts
+from aduana.gateway.checkpoint import (
     ENVELOPE_ACTIONS,
     INLINE,
     at_end_of_message,
     at_mail_from,
     never_suspended,
 )
-from aduana.config.templates import ascii_fold
-from aduana.directory.account import DirectoryUnavailableError
-from aduana.facts import Envelope, TransactionFacts
-from aduana.inspection_pool import Inspector
-from aduana.notices import Notifier
+from aduana.gateway.inspection_pool import Inspector
+from aduana.gateway.notices import Notifier
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.sanctions import Sanctions
+from aduana.gateway.transaction import TransactionBuilder, declared_size
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
-from aduana.sanctions import Sanctions
-from aduana.transaction import TransactionBuilder, declared_size
 from aduana.verdict import Action, Effects, SmtpReply, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -12,8 +12,8 @@ from concurrent.futures.process import BrokenProcessPool
 
 import pytest
 
+from aduana.gateway.inspection_pool import InlineInspector, PooledInspector
 from aduana.inspect import InspectionLimits
-from aduana.inspection_pool import InlineInspector, PooledInspector
 from tests.corpus.generate import CASES
 
 SAMPLE = ("zip_exe", "7z_headers", "pdf_encrypted", "benign_docx", "broken_boundary", "zip_bomb")

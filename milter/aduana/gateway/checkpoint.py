@@ -15,14 +15,14 @@ from aduana.activity import ActivityCounter, PendingSend
 from aduana.config.loader import Settings
 from aduana.directory.account import Account, Directory
 from aduana.facts import Envelope, Identity, Provenance, TransactionFacts
+from aduana.gateway.inspection_pool import InlineInspector, Inspector
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.transaction import TransactionBuilder
 from aduana.inspect import InspectionLimits
-from aduana.inspection_pool import InlineInspector, Inspector
 from aduana.message_text import MessageText, body_text
 from aduana.policy.engine import decide
 from aduana.policy.origin import establish
 from aduana.policy.scope import governing_organisations
-from aduana.runtime import Runtime
-from aduana.transaction import TransactionBuilder
 from aduana.verdict import Action, Verdict
 
 INLINE = InlineInspector()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from aduana.antivirus import ClamdScanner
 from aduana.config.schema import AntivirusSettings
 from aduana.facts import ScanResult
+from aduana.gateway.antivirus import ClamdScanner
 from tests.support.clamd import REPORTED_SIGNATURE, ClamdServer, clam_exe, require_clamd
 
 
