@@ -34,11 +34,11 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
 from aduana.explain import Submission, explain
 from aduana.facts import Envelope
 from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
 from aduana.gateway.runtime import Runtime, build_runtime
+from aduana.gateway.send_counts import SendCounter
 from aduana.inspect import InspectionLimits, inspect_message
 from aduana.message_text import body_text, message_text
 from aduana.observability.metrics import Metrics
@@ -103,7 +103,7 @@ def replay(runtime: Runtime, submission: Submission, now: float) -> StageTimes:
     text = message_text(builder.message) if needs_text(settings, facts) else None
     facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     lap("text")
-    activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
+    activity = SendCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
     # As at_end_of_message: the fingerprint reads the body text already extracted.
     body_of = (lambda: text.body) if text is not None else (lambda: body_text(builder.message))
     sender_activity, pending = activity.gather(settings, facts, body_of, now)
@@ -255,7 +255,7 @@ class MemoryResult:
 def memory_by_stage(runtime: Runtime, mix: Mix) -> MemoryResult:
     """What one message of ``mix`` costs in memory at each step of end of message.
 
-    ``body_text`` is the second parse that ``ActivityCounter.gather`` asks for (the
+    ``body_text`` is the second parse that ``SendCounter.gather`` asks for (the
     one-to-one fingerprint reads only the body, but parses the whole message).
     """
     data = mix_submissions(mix, 1)[0].message

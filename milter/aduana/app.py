@@ -16,13 +16,13 @@ import Milter
 import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 
-from aduana.activity import ActivityCounter
 from aduana.config.errors import ConfigError
 from aduana.config.schema import InspectionSettings
 from aduana.gateway.inspection_pool import InlineInspector, Inspector, PooledInspector
 from aduana.gateway.notices import Notifier
 from aduana.gateway.runtime import Runtime, RuntimeHolder, build_runtime
 from aduana.gateway.sanctions import Sanctions
+from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
@@ -168,7 +168,7 @@ def run(config_file: Path) -> int:
             logger=logger,
             clock=time.monotonic,
             wall_clock=time.time,
-            activity=ActivityCounter(store, metrics),
+            send_counts=SendCounter(store, metrics),
             sanctions=sanctions,
             notifier=notifier,
             inspector=inspector,

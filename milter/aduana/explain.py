@@ -10,7 +10,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
 from aduana.facts import Envelope
 from aduana.gateway.checkpoint import (
     ENVELOPE_ACTIONS,
@@ -19,6 +18,7 @@ from aduana.gateway.checkpoint import (
     never_suspended,
 )
 from aduana.gateway.runtime import Runtime
+from aduana.gateway.send_counts import SendCounter
 from aduana.observability.metrics import Metrics
 from aduana.state import MemoryCounterStore
 from aduana.verdict import Verdict
@@ -69,7 +69,7 @@ def explain(
     for name, value in message.items():
         builder.add_header(name, str(value))
     builder.add_body(body if separator else b"")
-    activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
+    activity = SendCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
     _, verdict, _ = at_end_of_message(runtime, builder, activity, None, now)
     builder.close()
     return verdict

@@ -15,9 +15,9 @@ import structlog
 from Milter import testctx
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
 from aduana.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
 from aduana.gateway.runtime import Runtime
+from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.inspect import MessageInspection, UninspectablePart
 from aduana.observability.audit import record_decision
@@ -64,7 +64,7 @@ def av_replay(shipped_runtime: Runtime, scanner: FixedScanner) -> Iterator[Repla
             logger=structlog.get_logger("aduana"),
             clock=iter(range(1_000_000)).__next__,
             wall_clock=lambda: NOW,
-            activity=ActivityCounter(MemoryCounterStore(), metrics),
+            send_counts=SendCounter(MemoryCounterStore(), metrics),
         )
         install_session_factory(services)
         ctx = testctx.TestCtx()

@@ -11,12 +11,12 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from aduana.activity import ActivityCounter, PendingSend
 from aduana.config.loader import Settings
 from aduana.directory.account import Account, Directory
 from aduana.facts import Envelope, Identity, Provenance, TransactionFacts
 from aduana.gateway.inspection_pool import InlineInspector, Inspector
 from aduana.gateway.runtime import Runtime
+from aduana.gateway.send_counts import PendingSend, SendCounter
 from aduana.gateway.transaction import TransactionBuilder
 from aduana.inspect import InspectionLimits
 from aduana.message_text import MessageText, body_text
@@ -97,13 +97,13 @@ def at_mail_from(
 def at_end_of_message(
     runtime: Runtime,
     builder: TransactionBuilder,
-    activity: ActivityCounter,
+    send_counts: SendCounter,
     queue_id: str | None,
     now: float,
     inspector: Inspector = INLINE,
 ) -> tuple[TransactionFacts, Verdict, PendingSend | None]:
     """Decide the whole message. The caller stores the pending send once the verdict
-    is applied (`ActivityCounter.record`), so only sent mail counts."""
+    is applied (`SendCounter.record`), so only sent mail counts."""
     facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
     text: MessageText | None = None
     if facts.content is not None:
@@ -115,7 +115,7 @@ def at_end_of_message(
     if facts.content is not None and runtime.scanner is not None:
         scan = runtime.scanner.scan(builder.message)
         facts = replace(facts, content=replace(facts.content, antivirus=scan))
-    sender_activity, pending = activity.gather(
+    sender_activity, pending = send_counts.gather(
         runtime.settings, facts, lambda: text.body if text else body_text(builder.message), now
     )
     facts = replace(facts, activity=sender_activity)

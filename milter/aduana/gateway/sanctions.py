@@ -1,4 +1,4 @@
-"""Account activity, violations and escalation, kept beside the adapter.
+"""Ledgering after each decision: last sends, violations and escalation.
 
 After each decision: the last authenticated send of the account is recorded
 (for the 6-month inactivity report), every enforced refusal is recorded
@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aduana.activity import SENT
 from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
 from aduana.facts import TransactionFacts
+from aduana.gateway.send_counts import SENT
 from aduana.ledger import (
     ActivityLedger,
     EscalationPolicy,

@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 
 import Milter
 
-from aduana.activity import ActivityCounter
 from aduana.addresses import parse_address
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
@@ -31,6 +30,7 @@ from aduana.gateway.inspection_pool import Inspector
 from aduana.gateway.notices import Notifier
 from aduana.gateway.runtime import Runtime
 from aduana.gateway.sanctions import Sanctions
+from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.transaction import TransactionBuilder, declared_size
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
@@ -66,7 +66,7 @@ class SessionServices:
     """Monotonic seconds, for measuring processing time."""
     wall_clock: Callable[[], float]
     """Unix time, for rolling windows and approval dates."""
-    activity: ActivityCounter
+    send_counts: SendCounter
     sanctions: Sanctions | None = None
     notifier: Notifier | None = None
     inspector: Inspector = INLINE
@@ -209,12 +209,12 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
     def _on_end_of_message(self) -> int:
         services = self._services
         facts, verdict, pending = at_end_of_message(
-            self._runtime, self._current(), services.activity, self.getsymval("i"),
+            self._runtime, self._current(), services.send_counts, self.getsymval("i"),
             services.wall_clock(), services.inspector,
         )  # fmt: skip
         if facts.content is not None:
             services.metrics.message_size_bytes.observe(facts.content.size)
-        services.activity.record(pending, verdict)
+        services.send_counts.record(pending, verdict)
         return self._apply(facts, verdict)
 
     def _current(self) -> TransactionBuilder:

@@ -1,6 +1,7 @@
-"""Gathering a sender's activity from the counter store, before the engine runs.
+"""Send counts: a sender's rolling-window counts and one-to-one fingerprints,
+gathered from the counter store before the engine runs.
 
-This is I/O (the store may be Redis), so it lives beside the adapter; the
+This is I/O (the store may be Redis), so it lives in the gateway; the
 engine only sees the resulting SenderActivity. The counts include the message
 being judged, but the message is stored only once the verdict sends it
 (`Activity.record`): a refused message was not sent.
@@ -52,7 +53,7 @@ class PeakUsage:
 
 
 @dataclass
-class ActivityCounter:
+class SendCounter:
     store: CounterStore
     metrics: Metrics
     fingerprinter: Fingerprinter = field(default_factory=Fingerprinter)
