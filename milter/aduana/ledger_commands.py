@@ -27,7 +27,7 @@ from aduana.ledger import (
     render_json,
     violations_report,
 )
-from aduana.ledger.activity_backend import activity_ledger
+from aduana.ledger.last_send_backend import last_send_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
@@ -70,7 +70,7 @@ def _inactive(
     except (DirectoryUnavailableError, DirectoryQueryError) as error:
         print(f"aduana: cannot list the directory's accounts: {error}", file=sys.stderr)
         return 2
-    activity = activity_ledger(runtime.settings, ledger).all_last_activity()
+    activity = last_send_ledger(runtime.settings, ledger).all_last_activity()
     rows = inactive_report(accounts, activity, now, args.days)
     render = render_json if args.format == "json" else render_csv
     print(render(rows), end="")

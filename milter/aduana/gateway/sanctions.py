@@ -16,16 +16,16 @@ from aduana.config.schema import LedgerSettings
 from aduana.facts import TransactionFacts
 from aduana.gateway.send_counts import SENT
 from aduana.ledger import (
-    ActivityLedger,
     EscalationPolicy,
     Escalator,
+    LastSendLedger,
     SendingSuspensions,
     Severity,
     SqliteLedger,
     Suspension,
     Violation,
 )
-from aduana.ledger.activity_backend import activity_ledger
+from aduana.ledger.last_send_backend import last_send_ledger
 from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Action, Reason, Verdict
@@ -46,7 +46,7 @@ def severity_of(settings: LedgerSettings, reason: Reason) -> Severity:
 class Sanctions:
     settings: LedgerSettings
     ledger: SqliteLedger
-    activity: ActivityLedger
+    last_sends: LastSendLedger
     suspensions: SendingSuspensions
     escalator: Escalator
     metrics: Metrics
@@ -66,10 +66,10 @@ class Sanctions:
             for e in ledger_settings.escalation
         ]
         escalator = Escalator(policies, ledger, suspensions)
-        activity = activity_ledger(settings, ledger)
+        last_sends = last_send_ledger(settings, ledger)
         review = SqliteReviewLedger(path)
         return cls(
-            ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
+            ledger_settings, ledger, last_sends, suspensions, escalator, metrics, logger, review
         )
 
     def is_suspended(self, address: str) -> bool:
@@ -80,7 +80,7 @@ class Sanctions:
             record_decision(self.review, facts, verdict, at)
         identity = facts.identity
         if identity.login_account is not None and verdict.action in SENT:
-            self.activity.record_send(identity.login_account.address, at)
+            self.last_sends.record_send(identity.login_account.address, at)
         # Only an authenticated login proves who acted: an unauthenticated sender
         # address can be forged, and five forgeries must not suspend a real account.
         account = identity.login_account

@@ -27,7 +27,7 @@ from enum import StrEnum
 from types import TracebackType
 
 from aduana.facts import TransactionFacts
-from aduana.ledger.activity import LedgerUnavailableError, from_micros, to_micros
+from aduana.ledger.last_send import LedgerUnavailableError, from_micros, to_micros
 from aduana.verdict import Action, Verdict
 
 _SCHEMA = """

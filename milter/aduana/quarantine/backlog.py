@@ -20,7 +20,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any, Protocol
 
-from aduana.ledger.activity import LedgerUnavailableError
+from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import ReviewAction, SqliteReviewLedger
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from aduana.ledger import LedgerUnavailableError
-from aduana.ledger.redis_activity import RedisActivityLedger
+from aduana.ledger.redis_last_send import RedisLastSendLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available
 from tests.support.required_servers import require_server
@@ -40,7 +40,7 @@ def client(server: RedisServer) -> Iterator[redis.Redis]:
 def test_keeps_one_hash_of_address_to_epoch_seconds_that_never_expires(
     client: redis.Redis,
 ) -> None:
-    ledger = RedisActivityLedger(client, key="edomex:activity")
+    ledger = RedisLastSendLedger(client, key="edomex:activity")
 
     ledger.record_send("Ana.Lopez@edomex.gob.mx", T0 + timedelta(microseconds=700))
 
@@ -53,7 +53,7 @@ def test_keeps_one_hash_of_address_to_epoch_seconds_that_never_expires(
 def test_an_outage_is_reported_and_the_send_is_written_once_redis_is_back(
     server: RedisServer, client: redis.Redis
 ) -> None:
-    ledger = RedisActivityLedger(client, write_interval=timedelta(minutes=10))
+    ledger = RedisLastSendLedger(client, write_interval=timedelta(minutes=10))
     server.stop()
 
     with pytest.raises(LedgerUnavailableError, match="redis"):

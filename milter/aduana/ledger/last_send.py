@@ -26,7 +26,7 @@ class LedgerUnavailableError(Exception):
     """The ledger's backend could not be reached or written (locked, down, full)."""
 
 
-class ActivityLedger(Protocol):
+class LastSendLedger(Protocol):
     """Records and answers the last authenticated send of each account."""
 
     def record_send(self, address: str, at: datetime) -> None: ...

@@ -17,7 +17,7 @@ from typing import Any
 
 import redis
 
-from aduana.ledger.activity import (
+from aduana.ledger.last_send import (
     DEFAULT_WRITE_INTERVAL,
     LedgerUnavailableError,
     WriteThrottle,
@@ -33,8 +33,8 @@ end
 """
 
 
-class RedisActivityLedger:
-    """`ActivityLedger` shared by every node that points at the same Redis and key."""
+class RedisLastSendLedger:
+    """`LastSendLedger` shared by every node that points at the same Redis and key."""
 
     def __init__(
         self,

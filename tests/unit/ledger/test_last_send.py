@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from aduana.ledger import ActivityLedger, SqliteLedger
-from aduana.ledger.redis_activity import RedisActivityLedger
+from aduana.ledger import LastSendLedger, SqliteLedger
+from aduana.ledger.redis_last_send import RedisLastSendLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available
 from tests.support.required_servers import require_server
@@ -21,7 +21,7 @@ MEXICO_CITY = timezone(timedelta(hours=-6))
 ANA = "ana.lopez@edomex.gob.mx"
 LUIS = "luis.mora@sre.gob.mx"
 
-LedgerFactory = Callable[[timedelta], ActivityLedger]
+LedgerFactory = Callable[[timedelta], LastSendLedger]
 
 
 @pytest.fixture(scope="module")
@@ -49,24 +49,24 @@ def new_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Ledge
     opened: list[SqliteLedger] = []
     if request.param == "sqlite":
 
-        def sqlite(interval: timedelta) -> ActivityLedger:
+        def sqlite(interval: timedelta) -> LastSendLedger:
             opened.append(SqliteLedger(tmp_path / "ledger.db", write_interval=interval))
             return opened[-1]
 
         yield sqlite
     else:
         client: redis.Redis = request.getfixturevalue("redis_client")
-        yield lambda interval: RedisActivityLedger(client, write_interval=interval)
+        yield lambda interval: RedisLastSendLedger(client, write_interval=interval)
     for ledger in opened:
         ledger.close()
 
 
 @pytest.fixture
-def ledger(new_ledger: LedgerFactory) -> ActivityLedger:
+def ledger(new_ledger: LedgerFactory) -> LastSendLedger:
     return new_ledger(timedelta(0))
 
 
-def test_never_seen_account_has_no_activity(ledger: ActivityLedger) -> None:
+def test_never_seen_account_has_no_activity(ledger: LastSendLedger) -> None:
     assert ledger.last_activity(ANA) is None
     assert ledger.all_last_activity() == {}
 
@@ -85,7 +85,7 @@ def test_never_seen_account_has_no_activity(ledger: ActivityLedger) -> None:
     ],
 )
 def test_remembers_the_latest_send(
-    ledger: ActivityLedger, sends: list[datetime], expected: datetime
+    ledger: LastSendLedger, sends: list[datetime], expected: datetime
 ) -> None:
     for at in sends:
         ledger.record_send(ANA, at)
@@ -97,14 +97,14 @@ def test_remembers_the_latest_send(
     assert last.utcoffset() == timedelta(0)
 
 
-def test_addresses_match_whatever_their_case(ledger: ActivityLedger) -> None:
+def test_addresses_match_whatever_their_case(ledger: LastSendLedger) -> None:
     ledger.record_send("Ana.Lopez@EDOMEX.gob.mx", T0)
 
     assert ledger.last_activity(ANA) == T0
     assert ledger.all_last_activity() == {ANA: T0}
 
 
-def test_lists_every_account_seen(ledger: ActivityLedger) -> None:
+def test_lists_every_account_seen(ledger: LastSendLedger) -> None:
     ledger.record_send(ANA, T0)
     ledger.record_send(LUIS, T0 + MINUTE)
 
@@ -132,7 +132,7 @@ def test_throttles_each_account_separately(new_ledger: LedgerFactory) -> None:
     assert ledger.all_last_activity() == {ANA: T0, LUIS: T0 + MINUTE}
 
 
-def test_refuses_times_without_a_timezone(ledger: ActivityLedger) -> None:
+def test_refuses_times_without_a_timezone(ledger: LastSendLedger) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         ledger.record_send(ANA, datetime(2024, 7, 1, 12, 0))
 
