@@ -1,6 +1,6 @@
 """The engine alone, in process, no SMTP: where a message's CPU time goes.
 
-Each message is replayed as ``aduana.explain.explain`` replays it (both
+Each message is replayed as ``aduana.commands.explain.explain`` replays it (both
 checkpoints, fresh counters), with a timer around each stage:
 
 - ``mail_from``: directory look-ups and the envelope-only decision;
@@ -34,7 +34,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from aduana.explain import Submission, explain
+from aduana.commands.explain import Submission, explain
 from aduana.facts import Envelope
 from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
 from aduana.gateway.runtime import Runtime, build_runtime
@@ -123,7 +123,7 @@ class SetResult:
     name: str
     messages: int
     rounds: int
-    explain_per_second: float  # whole replays through aduana.explain.explain
+    explain_per_second: float  # whole replays through aduana.commands.explain.explain
     stage_ms: dict[str, float]  # mean per message
     actions: dict[str, int]
 

@@ -20,7 +20,7 @@ import time
 import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 with atheris.instrument_imports():
-    from aduana.explain import Submission, explain
+    from aduana.commands.explain import Submission, explain
     from aduana.gateway.runtime import build_runtime
 
 from tests.conftest import SHIPPED_CONFIG

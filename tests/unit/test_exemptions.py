@@ -7,9 +7,9 @@ from datetime import date
 
 import pytest
 
+from aduana.commands.explain import Submission, explain
 from aduana.config.approvals import Approval
 from aduana.config.schema import Exemption
-from aduana.explain import Submission, explain
 from aduana.gateway.runtime import Runtime
 from aduana.verdict import Action
 from tests.corpus.generate import CASES

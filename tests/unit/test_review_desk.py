@@ -12,9 +12,9 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from aduana.cli import main
-from aduana.explain import Submission, explain
+from aduana.commands.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
+from aduana.commands.explain import Submission, explain
 from aduana.facts import Envelope, MessageContent, TransactionFacts
-from aduana.gateway.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import (
     ApprovalUse,

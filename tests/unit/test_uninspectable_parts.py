@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from aduana.explain import Submission, explain
+from aduana.commands.explain import Submission, explain
 from aduana.gateway.runtime import Runtime
 from aduana.inspect import UninspectablePart
 from aduana.inspect.part_boundary import read_part

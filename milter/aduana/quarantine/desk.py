@@ -20,7 +20,7 @@ from email.message import EmailMessage
 from typing import Any, Protocol
 
 from aduana.addresses import domain_of
-from aduana.explain import Submission, explain
+from aduana.commands.explain import Submission, explain
 from aduana.gateway.checkpoint import never_suspended
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger

@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime, time, timedelta
 import structlog
 from prometheus_client import CollectorRegistry
 
+from aduana.commands.approvals_usage import approvals_usage, render_usage
+from aduana.commands.unit_notices import inactive_notices
 from aduana.config.loader import Settings
 from aduana.directory.account import (
     AccountLister,
     DirectoryQueryError,
     DirectoryUnavailableError,
 )
-from aduana.gateway.approvals_usage import approvals_usage, render_usage
 from aduana.gateway.notices import Notifier
 from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.ledger import (
@@ -31,7 +32,6 @@ from aduana.ledger.last_send_backend import last_send_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
-from aduana.unit_notices import inactive_notices
 
 
 def run_command(args: argparse.Namespace) -> int:
