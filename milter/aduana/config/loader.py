@@ -8,7 +8,6 @@ from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from aduana.addresses import domain_of
 from aduana.config.approvals import Approval, load_approvals
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import (
@@ -22,6 +21,7 @@ from aduana.config.templates import ReplyTemplates, load_templates
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
 from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
 from aduana.directory.ldap_settings import ladder_problems
+from aduana.mta.addresses import domain_of
 
 
 @dataclass(frozen=True)

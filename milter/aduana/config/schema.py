@@ -22,8 +22,8 @@ from pydantic import (
 
 from aduana.config.base import Strict
 from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.mta.outcomes import Action, SmtpReply
 from aduana.quarantine.settings import QuarantineSettings
-from aduana.verdict import Action, SmtpReply
 
 _SOCKET = re.compile(
     r"^(inet:\d{1,5}(@[\w.\-]+)?|inet6:\d{1,5}(@[\w:.\-\[\]]+)?|(unix|local):/.+)$"

@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aduana.addresses import domain_of
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml
 from aduana.directory.account import Account, AccountStatus
+from aduana.mta.addresses import domain_of
 
 
 class AccountRecord(BaseModel):

@@ -41,7 +41,6 @@ from ldap3.core.exceptions import (
 )
 from ldap3.utils.conv import escape_filter_chars
 
-from aduana.addresses import domain_of
 from aduana.config.schema import Organisation
 from aduana.directory.account import (
     Account,
@@ -51,6 +50,7 @@ from aduana.directory.account import (
 )
 from aduana.directory.cache import AnswerCache, CachedAnswer
 from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.mta.addresses import domain_of
 
 Clock = Callable[[], float]
 StateCallback = Callable[[bool, str], None]

@@ -15,7 +15,6 @@ from typing import Any, TypeVar, cast
 
 import Milter
 
-from aduana.addresses import parse_address
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
@@ -32,6 +31,7 @@ from aduana.gateway.runtime import Runtime
 from aduana.gateway.sanctions import Sanctions
 from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.transaction import TransactionBuilder, declared_size
+from aduana.mta.addresses import parse_address
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Action, Effects, SmtpReply, Verdict

@@ -13,9 +13,9 @@ import email.utils
 import re
 from collections.abc import Iterator
 
-from aduana.addresses import domain_of
 from aduana.config.schema import Organisation
 from aduana.facts import Origin
+from aduana.mta.addresses import domain_of
 from aduana.policy.authentication_results import VerifiedDomains, verified_domains
 from aduana.policy.context import RuleContext
 from aduana.policy.origin import client_ip

@@ -19,11 +19,11 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import Any, Protocol
 
-from aduana.addresses import domain_of
 from aduana.commands.explain import Submission, explain
 from aduana.gateway.checkpoint import never_suspended
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
+from aduana.mta.addresses import domain_of
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
 from aduana.verdict import Action, Notice, Verdict
