@@ -35,7 +35,6 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from aduana.commands.explain import Submission, explain
-from aduana.facts import Envelope
 from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
 from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.gateway.send_counts import SendCounter
@@ -43,6 +42,7 @@ from aduana.inspect import InspectionLimits, inspect_message
 from aduana.message_text import body_text, message_text
 from aduana.observability.metrics import Metrics
 from aduana.policy.engine import decide
+from aduana.policy.facts import Envelope
 from aduana.state import MemoryCounterStore
 
 from .messages import Mix, recipient_for

@@ -15,15 +15,15 @@ import structlog
 from Milter import testctx
 from prometheus_client import CollectorRegistry
 
-from aduana.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
 from aduana.gateway.runtime import Runtime
 from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.inspect import MessageInspection, UninspectablePart
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
+from aduana.policy.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
+from aduana.policy.verdict import Action, Verdict
 from aduana.state import MemoryCounterStore
-from aduana.verdict import Action, Verdict
 from tests.adapter.conftest import NOW, Replay
 from tests.support.transactions import INTERNET_CLIENT
 

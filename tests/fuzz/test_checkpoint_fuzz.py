@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from aduana.commands.explain import Submission, explain
 from aduana.gateway.runtime import Runtime
-from aduana.verdict import Action, Verdict
+from aduana.policy.verdict import Action, Verdict
 from tests.corpus.generate import CASES
 
 from . import MESSAGE_DEADLINE, mutated_bytes, profile

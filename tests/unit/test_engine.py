@@ -7,10 +7,10 @@ from dataclasses import replace
 import pytest
 
 from aduana.config.loader import Settings
-from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.gateway.runtime import Runtime
 from aduana.policy.engine import decide
-from aduana.verdict import Action
+from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.verdict import Action
 from tests.support.transactions import INTERNAL_CLIENT, INTERNET_CLIENT, judged_facts
 
 MIB = 1024 * 1024

@@ -11,7 +11,7 @@ from aduana.commands.explain import Submission, explain
 from aduana.config.approvals import Approval
 from aduana.config.schema import Exemption
 from aduana.gateway.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 from tests.corpus.generate import CASES
 
 JEFE = "analista.prueba@sre.gob.mx"

@@ -12,13 +12,13 @@ import pytest
 from aduana.cli import main as cli_main
 from aduana.config.errors import ConfigError
 from aduana.config.loader import Settings, load_settings
-from aduana.facts import Envelope, MessageContent, Origin
 from aduana.gateway.runtime import Runtime
 from aduana.policy.authentication_results import verified_domains
 from aduana.policy.engine import decide
+from aduana.policy.facts import Envelope, MessageContent, Origin
 from aduana.policy.origin import client_ip
 from aduana.policy.scope import governing_organisations
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 from tests.conftest import SHIPPED_CONFIG
 from tests.support.transactions import INTERNET_CLIENT, judged_facts
 

@@ -14,7 +14,6 @@ from prometheus_client import CollectorRegistry
 from aduana.cli import main
 from aduana.commands.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
 from aduana.commands.explain import Submission, explain
-from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import (
     ApprovalUse,
@@ -26,11 +25,12 @@ from aduana.ledger.review import (
     record_decision,
 )
 from aduana.observability.metrics import Metrics
+from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.verdict import Action, Notice, Reason, Verdict
 from aduana.quarantine.backlog import UNRECORDED, BacklogMonitor
 from aduana.quarantine.desk import ListFilter, ReviewDesk
 from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_hold_header
 from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage, Submitter
-from aduana.verdict import Action, Notice, Reason, Verdict
 from tests.conftest import SHIPPED_CONFIG
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)

@@ -17,7 +17,7 @@ from aduana.commands.explain import Submission, explain
 from aduana.gateway.runtime import Runtime
 from aduana.inspect import UninspectablePart
 from aduana.inspect.part_boundary import read_part
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 from tests.conftest import SHIPPED_CONFIG
 
 OUTSIDER = "proveedor@example.org"

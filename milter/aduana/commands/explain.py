@@ -10,7 +10,6 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry
 
-from aduana.facts import Envelope
 from aduana.gateway.checkpoint import (
     ENVELOPE_ACTIONS,
     at_end_of_message,
@@ -20,8 +19,9 @@ from aduana.gateway.checkpoint import (
 from aduana.gateway.runtime import Runtime
 from aduana.gateway.send_counts import SendCounter
 from aduana.observability.metrics import Metrics
+from aduana.policy.facts import Envelope
+from aduana.policy.verdict import Verdict
 from aduana.state import MemoryCounterStore
-from aduana.verdict import Verdict
 
 
 @dataclass(frozen=True)

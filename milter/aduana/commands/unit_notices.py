@@ -13,7 +13,7 @@ from itertools import groupby
 
 from aduana.config.loader import Settings
 from aduana.ledger import InactiveRow
-from aduana.verdict import Notice
+from aduana.policy.verdict import Notice
 
 
 @dataclass(frozen=True)

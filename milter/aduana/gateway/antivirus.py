@@ -27,7 +27,7 @@ from clamav_client.clamd import (
 )
 
 from aduana.config.schema import AntivirusSettings
-from aduana.facts import ScanResult, VirusScan
+from aduana.policy.facts import ScanResult, VirusScan
 
 _CHUNK_BYTES = 64 * 1024
 

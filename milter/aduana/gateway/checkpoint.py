@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 
 from aduana.config.loader import Settings
 from aduana.directory.account import Account, Directory
-from aduana.facts import Envelope, Identity, Provenance, TransactionFacts
 from aduana.gateway.inspection_pool import InlineInspector, Inspector
 from aduana.gateway.runtime import Runtime
 from aduana.gateway.send_counts import PendingSend, SendCounter
@@ -21,9 +20,10 @@ from aduana.gateway.transaction import TransactionBuilder
 from aduana.inspect import InspectionLimits
 from aduana.message_text import MessageText, body_text
 from aduana.policy.engine import decide
+from aduana.policy.facts import Envelope, Identity, Provenance, TransactionFacts
 from aduana.policy.origin import establish
 from aduana.policy.scope import governing_organisations
-from aduana.verdict import Action, Verdict
+from aduana.policy.verdict import Action, Verdict
 
 INLINE = InlineInspector()
 # Quarantine can only be applied at end of message, so it is decided again there.

@@ -16,7 +16,7 @@ from typing import Any
 
 from aduana.config.schema import NoticeDelivery
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Notice
+from aduana.policy.verdict import Notice
 
 
 def compose(notice: Notice) -> EmailMessage:

@@ -13,7 +13,6 @@ from typing import Any
 
 from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
-from aduana.facts import TransactionFacts
 from aduana.gateway.send_counts import SENT
 from aduana.ledger import (
     EscalationPolicy,
@@ -28,7 +27,8 @@ from aduana.ledger import (
 from aduana.ledger.last_send_backend import last_send_ledger
 from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Action, Reason, Verdict
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.verdict import Action, Reason, Verdict
 
 _RECORDED = (Action.REJECT, Action.QUARANTINE, Action.DISCARD)
 # Refusing a suspended sender is the sanction itself, not a new fault.

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from aduana.config.loader import Settings
 from aduana.config.schema import Organisation
-from aduana.facts import SenderActivity, TransactionFacts, WindowActivity
 from aduana.observability.metrics import Metrics
+from aduana.policy.facts import SenderActivity, TransactionFacts, WindowActivity
+from aduana.policy.verdict import Action, Verdict
 from aduana.state import CounterStore, Fingerprint, Fingerprinter
-from aduana.verdict import Action, Verdict
 
 SENT = (Action.ACCEPT, Action.TAG, Action.QUARANTINE)
 """Verdicts under which a message leaves (or will leave, once released) the gateway."""

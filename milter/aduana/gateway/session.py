@@ -17,7 +17,6 @@ import Milter
 
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
-from aduana.facts import Envelope, TransactionFacts
 from aduana.gateway.checkpoint import (
     ENVELOPE_ACTIONS,
     INLINE,
@@ -34,7 +33,8 @@ from aduana.gateway.transaction import TransactionBuilder, declared_size
 from aduana.mta.addresses import parse_address
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Action, Effects, SmtpReply, Verdict
+from aduana.policy.facts import Envelope, TransactionFacts
+from aduana.policy.verdict import Action, Effects, SmtpReply, Verdict
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from tempfile import SpooledTemporaryFile
 
-from aduana.facts import Envelope, Identity, MessageContent, Provenance, TransactionFacts
 from aduana.mta.addresses import parse_address
+from aduana.policy.facts import Envelope, Identity, MessageContent, Provenance, TransactionFacts
 
 _HEADER_OVERHEAD = len(": \r\n")
 _END_OF_HEADERS = len("\r\n")

@@ -26,9 +26,9 @@ from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
 
-from aduana.facts import TransactionFacts
 from aduana.ledger.last_send import LedgerUnavailableError, from_micros, to_micros
-from aduana.verdict import Action, Verdict
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.verdict import Action, Verdict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS holds (

@@ -30,7 +30,7 @@ from aduana.ledger.last_send import (
     to_micros,
 )
 from aduana.ledger.violations import Severity, Violation
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 SCHEMA_VERSION = 1
 

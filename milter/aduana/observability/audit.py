@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduana.facts import MessageContent, ScanResult, TransactionFacts
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Action, Reason, Verdict
+from aduana.policy.facts import MessageContent, ScanResult, TransactionFacts
+from aduana.policy.verdict import Action, Reason, Verdict
 
 
 def rank_label(facts: TransactionFacts) -> str:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.facts import ScanResult
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import ScanResult
 from aduana.policy.scope import scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _INFECTED = (554, "5.7.1")
 

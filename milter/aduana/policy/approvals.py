@@ -11,7 +11,7 @@ from datetime import date
 
 from aduana.config.approvals import Approval
 from aduana.directory.account import Account
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 
 def waive(

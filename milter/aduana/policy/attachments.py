@@ -11,12 +11,12 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
-from aduana.facts import MessageContent
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import MessageContent
 from aduana.policy.scope import Scope, exempt, scopes
 from aduana.policy.size import human_size
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _BLOCKED = (550, "5.7.1")
 _MALFORMED = (554, "5.6.0")

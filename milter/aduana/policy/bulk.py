@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from aduana.content.bulk import detect_bulk
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import scopes
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 
 def bulk_reasons(ctx: RuleContext) -> Iterator[Reason]:

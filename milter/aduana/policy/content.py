@@ -15,7 +15,7 @@ from dataclasses import replace
 from aduana.content.lexicon import score
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import scopes
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _REFUSED = (550, "5.7.1")
 

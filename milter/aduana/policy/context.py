@@ -8,8 +8,8 @@ from aduana.config.loader import Settings
 from aduana.config.schema import Mode, Organisation
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import Account
-from aduana.facts import TransactionFacts
-from aduana.verdict import Action, Reason, SmtpReply
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.verdict import Action, Reason, SmtpReply
 
 _REPLY_LIMIT = 400
 

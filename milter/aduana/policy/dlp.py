@@ -13,7 +13,7 @@ from aduana.content.classification import find_markings
 from aduana.content.identifiers import count_personal_data
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _REFUSED = (550, "5.7.1")
 

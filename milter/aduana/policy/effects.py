@@ -21,11 +21,11 @@ from email.header import decode_header, make_header
 from aduana.config.loader import Settings
 from aduana.config.schema import Organisation
 from aduana.config.templates import ascii_fold
-from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import TransactionFacts
 from aduana.policy.scope import Scope, scopes
+from aduana.policy.verdict import Action, Effects, Notice, Reason, Verdict
 from aduana.quarantine.hold_mark import hold_header
-from aduana.verdict import Action, Effects, Notice, Reason, Verdict
 
 _COPIED = (Action.ACCEPT, Action.TAG, Action.QUARANTINE)
 _OWN_HEADERS = "x-aduana-"

@@ -13,7 +13,7 @@ from aduana.inspect import Category, MessageInspection
 from aduana.policy.attachments import describe
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import exempt, scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 

@@ -10,7 +10,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 
 from aduana.config.loader import Settings
-from aduana.facts import TransactionFacts
 from aduana.policy.antivirus import antivirus_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
@@ -20,10 +19,11 @@ from aduana.policy.context import RuleContext
 from aduana.policy.dlp import dlp_reasons
 from aduana.policy.effects import effects_for
 from aduana.policy.encryption import encryption_reasons
+from aduana.policy.facts import TransactionFacts
 from aduana.policy.identity import identity_reasons
 from aduana.policy.mass_mailing import mass_mailing_reasons
 from aduana.policy.size import size_reasons
-from aduana.verdict import Reason, Verdict
+from aduana.policy.verdict import Reason, Verdict
 
 RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 

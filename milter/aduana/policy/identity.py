@@ -19,10 +19,10 @@ from collections.abc import Iterator
 
 from aduana.config.schema import Organisation, RuleSettings
 from aduana.directory.account import Account, AccountStatus
-from aduana.facts import Origin
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import Origin
 from aduana.policy.impersonation import impersonation_reasons
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 _LOGIN_MISMATCH = (553, "5.7.1")

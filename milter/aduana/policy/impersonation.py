@@ -14,12 +14,12 @@ import re
 from collections.abc import Iterator
 
 from aduana.config.schema import Organisation
-from aduana.facts import Origin
 from aduana.mta.addresses import domain_of
 from aduana.policy.authentication_results import VerifiedDomains, verified_domains
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import Origin
 from aduana.policy.origin import client_ip
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 _CLAIMING_HEADERS = ("from", "sender")

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 from aduana.config.schema import Organisation, RankLimit, RuleSettings
 from aduana.policy.context import RuleContext
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _TOO_MANY_RECIPIENTS = (550, "5.5.3")
 _NOT_AUTHORISED = (550, "5.7.1")

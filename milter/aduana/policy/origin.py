@@ -18,7 +18,7 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from aduana.config.loader import Settings
 from aduana.directory.account import Account
-from aduana.facts import Envelope, Origin, Provenance
+from aduana.policy.facts import Envelope, Origin, Provenance
 
 
 def client_ip(address: str | None) -> IPv4Address | IPv6Address | None:

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from aduana.config.loader import Settings
 from aduana.config.schema import Direction, Exemption, Organisation
 from aduana.directory.account import Account
-from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import TransactionFacts
 
 
 @dataclass(frozen=True)

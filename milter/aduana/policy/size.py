@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.policy.context import RuleContext
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _TOO_BIG = (552, "5.3.4")
 _MEBIBYTE = 1024 * 1024

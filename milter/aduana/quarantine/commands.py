@@ -23,9 +23,9 @@ from aduana.ledger import SendingSuspensions, SqliteLedger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
+from aduana.policy.verdict import Verdict
 from aduana.quarantine.desk import Examination, HeldMessage, ListFilter, ReviewDesk
 from aduana.quarantine.hold_queue import HoldQueueError, NotHeldError, PostfixHoldQueue
-from aduana.verdict import Verdict
 
 _COLUMNS = ("queue_id", "held_since", "age", "sender", "recipients", "clauses", "rules")
 

@@ -24,9 +24,9 @@ from aduana.gateway.checkpoint import never_suspended
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
 from aduana.mta.addresses import domain_of
+from aduana.policy.verdict import Action, Notice, Verdict
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
-from aduana.verdict import Action, Notice, Verdict
 
 _PASSING = (Action.ACCEPT, Action.TAG)
 _CLOCK_SLACK = timedelta(minutes=5)

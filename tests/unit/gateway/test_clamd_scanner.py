@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from aduana.config.schema import AntivirusSettings
-from aduana.facts import ScanResult
 from aduana.gateway.antivirus import ClamdScanner
+from aduana.policy.facts import ScanResult
 from tests.support.clamd import REPORTED_SIGNATURE, ClamdServer, clam_exe, require_clamd
 
 

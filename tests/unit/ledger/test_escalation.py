@@ -17,7 +17,7 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

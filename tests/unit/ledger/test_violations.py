@@ -10,7 +10,7 @@ import pytest
 
 from aduana.directory.account import Account
 from aduana.ledger import Severity, SqliteLedger, Violation
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
