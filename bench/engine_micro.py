@@ -6,7 +6,7 @@ checkpoints, fresh counters), with a timer around each stage:
 - ``mail_from``: directory look-ups and the envelope-only decision;
 - ``spool``: headers and body into the TransactionBuilder;
 - ``inspect``: ``aduana.inspect.inspect_message`` (MIME walk, libmagic, archives);
-- ``text``: ``aduana.message_text.message_text`` (body, PDF and Office text);
+- ``text``: ``aduana.content.message_text.message_text`` (body, PDF and Office text);
 - ``activity``: counters and the one-to-one fingerprint of the body text;
 - ``decide``: the pure engine, ``aduana.policy.engine.decide``.
 
@@ -35,11 +35,11 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from aduana.commands.explain import Submission, explain
+from aduana.content.message_text import body_text, message_text
 from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
 from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.gateway.send_counts import SendCounter
 from aduana.inspect import InspectionLimits, inspect_message
-from aduana.message_text import body_text, message_text
 from aduana.observability.metrics import Metrics
 from aduana.policy.engine import decide
 from aduana.policy.facts import Envelope

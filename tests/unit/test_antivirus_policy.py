@@ -7,9 +7,9 @@ from dataclasses import replace
 import pytest
 
 from aduana.config.schema import AntivirusRule
+from aduana.content.message_text import MessageText
 from aduana.gateway.runtime import Runtime
 from aduana.inspect import Category, MessageInspection, PartFacts, Source, UninspectablePart
-from aduana.message_text import MessageText
 from aduana.policy.engine import decide
 from aduana.policy.facts import (
     Envelope,

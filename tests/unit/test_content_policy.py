@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from aduana.config.schema import JournalSettings
+from aduana.content.message_text import MessageText
 from aduana.gateway.runtime import Runtime
-from aduana.message_text import MessageText
 from aduana.policy.engine import decide
 from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
 from aduana.policy.verdict import Action

@@ -12,13 +12,13 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from aduana.config.loader import Settings
+from aduana.content.message_text import MessageText, body_text
 from aduana.directory.account import Account, Directory
 from aduana.gateway.inspection_pool import InlineInspector, Inspector
 from aduana.gateway.runtime import Runtime
 from aduana.gateway.send_counts import PendingSend, SendCounter
 from aduana.gateway.transaction import TransactionBuilder
 from aduana.inspect import InspectionLimits
-from aduana.message_text import MessageText, body_text
 from aduana.policy.engine import decide
 from aduana.policy.facts import Envelope, Identity, Provenance, TransactionFacts
 from aduana.policy.origin import establish

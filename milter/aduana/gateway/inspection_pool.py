@@ -25,8 +25,8 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import IO, Protocol
 
+from aduana.content.message_text import MessageText, text_of
 from aduana.inspect import InspectionLimits, MessageInspection, inspect_bytes
-from aduana.message_text import MessageText, text_of
 
 Inspected = tuple[MessageInspection, MessageText | None]
 _PARENT_CHECK_SECONDS = 1.0

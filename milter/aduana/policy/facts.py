@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from aduana.content.message_text import MessageText
 from aduana.directory.account import Account
 from aduana.inspect import MessageInspection
-from aduana.message_text import MessageText
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,9 @@ from typing import TypeVar
 
 import pytest
 
+from aduana.content.message_text import message_text
 from aduana.inspect import Category, InspectionLimits, inspect_message
 from aduana.inspect.mime import decode_transfer, decode_transfer_into
-from aduana.message_text import message_text
 
 MB = 1_000_000
 T = TypeVar("T")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from aduana.message_text import body_text, message_text
+from aduana.content.message_text import body_text, message_text
 from tests.corpus import blobs
 from tests.corpus.generate import mail, part, text_part
 
