@@ -17,6 +17,7 @@ import structlog
 from prometheus_client import CollectorRegistry, start_http_server
 
 from aduana.config.errors import ConfigError
+from aduana.config.quarantine import QuarantineSettings
 from aduana.config.schema import InspectionSettings
 from aduana.gateway.inspection_pool import InlineInspector, Inspector, PooledInspector
 from aduana.gateway.notices import Notifier
@@ -29,7 +30,6 @@ from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.backlog import BacklogMonitor
 from aduana.quarantine.hold_queue import PostfixHoldQueue
-from aduana.quarantine.settings import QuarantineSettings
 from aduana.state import StoreState, StoreStateChange
 from aduana.state.build import build_counter_store
 

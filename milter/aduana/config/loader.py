@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 from aduana.config.approvals import Approval, load_approvals
-from aduana.config.errors import ConfigError, Problem
+from aduana.config.directory import FileDirectorySettings, LdapDirectorySettings
+from aduana.config.errors import ConfigError, PathPart, Problem
 from aduana.config.schema import (
     DaemonFile,
-    FileDirectorySettings,
     OnLadder,
     Organisation,
     PolicyFile,
@@ -20,7 +20,6 @@ from aduana.config.schema import (
 from aduana.config.templates import ReplyTemplates, load_templates
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
 from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
-from aduana.directory.ldap_settings import ladder_problems
 from aduana.mta.addresses import domain_of
 
 
@@ -319,4 +318,24 @@ def _check_ladder(
                 "to cover every rank",
             )
         )
+    return problems
+
+
+def ladder_problems(
+    settings: LdapDirectorySettings, organisations: Iterable[Organisation]
+) -> list[tuple[tuple[PathPart, ...], str]]:
+    """Settings that name organisations or ranks the policies do not have, as (path, message)."""
+    known = {org.id: org for org in organisations}
+    ranks = {rank for org in known.values() for rank in org.ranks}
+    problems: list[tuple[tuple[PathPart, ...], str]] = []
+    for value, rank in settings.rank_map.items():
+        if rank not in ranks:
+            problems.append((("rank_map", value), f"rank {rank!r} is on no organisation's ladder"))
+    if settings.default_rank is not None and settings.default_rank not in ranks:
+        problems.append(
+            (("default_rank",), f"rank {settings.default_rank!r} is on no organisation's ladder")
+        )
+    for dn, org_id in settings.organisation_by_base_dn.items():
+        if org_id not in known:
+            problems.append((("organisation_by_base_dn", dn), f"unknown organisation {org_id!r}"))
     return problems

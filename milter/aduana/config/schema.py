@@ -21,9 +21,9 @@ from pydantic import (
 )
 
 from aduana.config.base import Strict
-from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.config.directory import DirectorySettings
+from aduana.config.quarantine import QuarantineSettings
 from aduana.mta.outcomes import Action, SmtpReply
-from aduana.quarantine.settings import QuarantineSettings
 
 _SOCKET = re.compile(
     r"^(inet:\d{1,5}(@[\w.\-]+)?|inet6:\d{1,5}(@[\w:.\-\[\]]+)?|(unix|local):/.+)$"
@@ -456,16 +456,6 @@ class InternalErrorSettings(Strict):
         if expected is not None and str(self.code)[0] != expected:
             raise ValueError(f"a {self.action.value} needs a {expected}xx code")
         return self
-
-
-class FileDirectorySettings(Strict):
-    backend: Literal["file"] = "file"
-    path: Path
-
-
-DirectorySettings = Annotated[
-    FileDirectorySettings | LdapDirectorySettings, Field(discriminator="backend")
-]
 
 
 class InspectionSettings(Strict):

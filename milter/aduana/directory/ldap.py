@@ -41,6 +41,7 @@ from ldap3.core.exceptions import (
 )
 from ldap3.utils.conv import escape_filter_chars
 
+from aduana.config.directory import LdapDirectorySettings
 from aduana.config.schema import Organisation
 from aduana.directory.account import (
     Account,
@@ -49,7 +50,6 @@ from aduana.directory.account import (
     DirectoryUnavailableError,
 )
 from aduana.directory.cache import AnswerCache, CachedAnswer
-from aduana.directory.ldap_settings import LdapDirectorySettings
 from aduana.mta.addresses import domain_of
 
 Clock = Callable[[], float]

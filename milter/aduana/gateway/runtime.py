@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from aduana.config.directory import FileDirectorySettings
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.loader import Settings, load_settings
-from aduana.config.schema import FileDirectorySettings
 from aduana.directory.account import Directory
 from aduana.directory.file import load_file_directory
 from aduana.gateway.antivirus import ClamdScanner, VirusScanner

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aduana.config.directory import LdapDirectorySettings
 from aduana.directory.account import AccountStatus
 from aduana.directory.ldap import LdapDirectory
-from aduana.directory.ldap_settings import LdapDirectorySettings
 from aduana.gateway.runtime import Runtime
 from aduana.ledger import SqliteLedger
 from tests.conftest import SHIPPED_CONFIG

@@ -1,4 +1,4 @@
-"""Settings of the LDAP / Active Directory backend, validated like the rest of the config.
+"""Settings of the directory backends: a YAML file, or LDAP / Active Directory.
 
 The bind password is never written in the YAML: it comes from a file
 (``bind_password_file``) or an environment variable (``bind_password_env``).
@@ -8,17 +8,13 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator, model_validator
 
 from aduana.config.base import Strict
-from aduana.config.errors import PathPart
-
-if TYPE_CHECKING:
-    from aduana.config.schema import Organisation
 
 _URL = re.compile(r"^ldaps?://[^\s/]+/?$", re.IGNORECASE)
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -151,21 +147,11 @@ def _check_filter(text: str, placeholder: str) -> str:
     return text
 
 
-def ladder_problems(
-    settings: LdapDirectorySettings, organisations: Iterable[Organisation]
-) -> list[tuple[tuple[PathPart, ...], str]]:
-    """Settings that name organisations or ranks the policies do not have, as (path, message)."""
-    known = {org.id: org for org in organisations}
-    ranks = {rank for org in known.values() for rank in org.ranks}
-    problems: list[tuple[tuple[PathPart, ...], str]] = []
-    for value, rank in settings.rank_map.items():
-        if rank not in ranks:
-            problems.append((("rank_map", value), f"rank {rank!r} is on no organisation's ladder"))
-    if settings.default_rank is not None and settings.default_rank not in ranks:
-        problems.append(
-            (("default_rank",), f"rank {settings.default_rank!r} is on no organisation's ladder")
-        )
-    for dn, org_id in settings.organisation_by_base_dn.items():
-        if org_id not in known:
-            problems.append((("organisation_by_base_dn", dn), f"unknown organisation {org_id!r}"))
-    return problems
+class FileDirectorySettings(Strict):
+    backend: Literal["file"] = "file"
+    path: Path
+
+
+DirectorySettings = Annotated[
+    FileDirectorySettings | LdapDirectorySettings, Field(discriminator="backend")
+]
