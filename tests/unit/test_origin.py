@@ -16,6 +16,7 @@ from aduana.gateway.runtime import Runtime
 from aduana.policy.authentication_results import verified_domains
 from aduana.policy.engine import decide
 from aduana.policy.facts import Envelope, MessageContent, Origin
+from aduana.policy.organisations import organisation_by_id, organisation_of
 from aduana.policy.origin import client_ip
 from aduana.policy.scope import governing_organisations
 from aduana.policy.verdict import Action
@@ -181,7 +182,7 @@ def test_nobody_outside_may_pose_as_the_institution(
 
 def _with_on_behalf(runtime: Runtime, entry: dict[str, object], **origin: object) -> Runtime:
     settings = _settings_with(runtime, **origin) if origin else runtime.settings
-    sre = settings.organisation("sre")
+    sre = organisation_by_id(settings, "sre")
     assert sre is not None
     changed = sre.model_validate({**sre.model_dump(), "on_behalf": [entry]})
     organisations = tuple(changed if o.id == "sre" else o for o in settings.organisations)
@@ -236,7 +237,7 @@ def test_authentication_results_are_ignored_without_a_trusted_authserv_id() -> N
 
 def test_impersonation_can_be_held_instead_of_refused(shipped_runtime: Runtime) -> None:
     settings = shipped_runtime.settings
-    sre = settings.organisation("sre")
+    sre = organisation_by_id(settings, "sre")
     assert sre is not None
     data = sre.model_dump()
     data["rules"]["identity"]["impersonation"]["action"] = "quarantine"
@@ -296,7 +297,7 @@ def test_a_malformed_domain_is_named(tmp_path: Path, domain: str) -> None:
 def test_subdomains_belong_only_where_a_wildcard_says(
     shipped_runtime: Runtime, address: str, organisation: str | None
 ) -> None:
-    found = shipped_runtime.settings.organisation_of(address)
+    found = organisation_of(shipped_runtime.settings, address)
     assert (found.id if found else None) == organisation
 
 

@@ -6,6 +6,7 @@ import json
 from datetime import date
 
 from aduana.config.approvals import Approval
+from aduana.policy.approvals import status_on
 
 _COLUMNS = ("reference", "status", "organisation", "covers", "lifts", "valid", "approver")
 
@@ -14,7 +15,7 @@ def render_approvals(approvals: tuple[Approval, ...], today: date, output: str) 
     rows = [
         {
             "reference": a.reference,
-            "status": a.status_on(today),
+            "status": status_on(a, today),
             "organisation": a.organisation,
             "covers": "; ".join((*a.accounts, *(f"unit: {u}" for u in a.units))),
             "lifts": ", ".join(a.lifts),

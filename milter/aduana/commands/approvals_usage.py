@@ -18,6 +18,7 @@ from typing import Any
 
 from aduana.config.approvals import Approval
 from aduana.ledger.review import ApprovalUse
+from aduana.policy.approvals import status_on
 
 NOT_IN_REGISTER = "not in register"
 _FIELDS = (
@@ -69,7 +70,7 @@ def approvals_usage(
     rows = [
         ApprovalUsage(
             a.reference,
-            a.status_on(today),
+            status_on(a, today),
             a.organisation,
             a.valid_from,
             a.valid_until,

@@ -13,6 +13,7 @@ from itertools import groupby
 
 from aduana.config.loader import Settings
 from aduana.ledger import InactiveRow
+from aduana.policy.organisations import organisation_by_id
 from aduana.policy.verdict import Notice
 
 
@@ -32,7 +33,7 @@ def inactive_notices(settings: Settings, rows: Sequence[InactiveRow], days: int)
     unheaded: list[tuple[str, str]] = []
     for (organisation_id, unit), members in groupby(sorted(rows, key=_unit), key=_unit):
         accounts = list(members)
-        organisation = settings.organisation(organisation_id)
+        organisation = organisation_by_id(settings, organisation_id)
         head = None
         if organisation is not None:
             head = organisation.notices.unit_admins.get(unit) or organisation.notices.admin

@@ -17,7 +17,6 @@ from aduana.config.base import Strict
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
-from aduana.directory.account import Account
 from aduana.inspect.model import Category
 
 _CATEGORIES = frozenset(c.value for c in Category)
@@ -49,19 +48,6 @@ class Approval(Strict):
                     f"encryption or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
                 )
         return self
-
-    def covers(self, account: Account) -> bool:
-        if account.organisation != self.organisation:
-            return False
-        return any(account.owns(a) for a in self.accounts) or account.unit in self.units
-
-    def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day <= self.valid_until
-
-    def status_on(self, day: date) -> str:
-        if day < self.valid_from:
-            return "pending"
-        return "valid" if day <= self.valid_until else "expired"
 
 
 class ApprovalsFile(Strict):

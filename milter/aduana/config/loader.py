@@ -20,7 +20,6 @@ from aduana.config.schema import (
 from aduana.config.templates import ReplyTemplates, load_templates
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
 from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
-from aduana.mta.addresses import domain_of
 
 
 @dataclass(frozen=True)
@@ -47,27 +46,6 @@ class Settings:
     def path(self, relative: Path) -> Path:
         """A path from the main file, taken relative to the main file's folder."""
         return self.config_file.parent / relative
-
-    def organisation_of(self, address: str) -> Organisation | None:
-        """The organisation whose domain (or subdomain wildcard) the address belongs to."""
-        return self.organisation_of_domain(domain_of(address))
-
-    def organisation_of_domain(self, domain: str) -> Organisation | None:
-        found = self.by_domain.get(domain)
-        while found is None and domain:
-            _, dot, domain = domain.partition(".")
-            found = self.by_domain.get("." + domain) if dot and domain else None
-        return found
-
-    @property
-    def default_organisation(self) -> Organisation:
-        """Governs mail that matches no organisation; its existence is checked at load."""
-        found = self.organisation(self.daemon.default_organisation)
-        assert found is not None
-        return found
-
-    def organisation(self, organisation_id: str) -> Organisation | None:
-        return next((o for o in self.organisations if o.id == organisation_id), None)
 
 
 def load_settings(config_file: Path) -> Settings:
@@ -249,7 +227,7 @@ def _check_exemption_ranks(
             f"unknown rank {exemption.from_rank!r}; the ranks are: {', '.join(org.ranks)}",
         )
         for path, exemption in exemptions
-        if exemption.from_rank is not None and org.rank_index(exemption.from_rank) is None
+        if exemption.from_rank is not None and exemption.from_rank not in org.ranks
     ]
 
 
@@ -299,7 +277,7 @@ def _check_ladder(
             if index != len(items) - 1:
                 problems.append(document.problem(path, "only the last entry may omit up_to_rank"))
             continue
-        rank = org.rank_index(item.up_to_rank)
+        rank = org.ranks.index(item.up_to_rank) if item.up_to_rank in org.ranks else None
         if rank is None:
             problems.append(
                 document.problem(

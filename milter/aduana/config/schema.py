@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
 from ipaddress import IPv4Network, IPv6Network
@@ -348,28 +347,6 @@ class Organisation(Strict):
             if not _DOMAIN.match(domain):
                 raise ValueError(f"{domain!r} is not a domain (or *.domain for its subdomains)")
         return lowered
-
-    def has_domain(self, domain: str) -> bool:
-        """Whether the domain is one of ours, directly or under a ``*.`` entry."""
-        domain = domain.lower()
-        return any(
-            domain == d or (d.startswith("*.") and domain.endswith(d[1:])) for d in self.domains
-        )
-
-    def rank_index(self, rank: str) -> int | None:
-        try:
-            return self.ranks.index(rank)
-        except ValueError:
-            return None
-
-    def for_rank(self, entries: Sequence[Entry], rank: str | None) -> Entry | None:
-        """The ladder entry for a rank; an unknown rank gets the lowest rank's entry."""
-        index = self.rank_index(rank) if rank is not None else None
-        index = 0 if index is None else index
-        for entry in entries:
-            if entry.up_to_rank is None or index <= (self.rank_index(entry.up_to_rank) or 0):
-                return entry
-        return entries[-1] if entries else None
 
 
 class PolicyFile(Strict):

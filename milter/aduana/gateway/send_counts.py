@@ -17,6 +17,8 @@ from aduana.config.loader import Settings
 from aduana.config.schema import Organisation
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import SenderActivity, TransactionFacts, WindowActivity
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.ranks import for_rank
 from aduana.policy.verdict import Action, Verdict
 from aduana.state import CounterStore, Fingerprint, Fingerprinter
 
@@ -68,7 +70,11 @@ class SendCounter:
         null sender counts against its login), else the envelope sender.
         """
         provenance = facts.provenance
-        org = settings.organisation(provenance.organisation) if provenance.organisation else None
+        org = (
+            organisation_by_id(settings, provenance.organisation)
+            if provenance.organisation
+            else None
+        )
         if org is None or provenance.bounce:
             return None, None
         rules = org.rules.mass_mailing
@@ -136,10 +142,10 @@ class SendCounter:
             if seen is None:
                 continue
             ratios = [0.0]
-            messages = org.for_rank(window.max_messages, rank)
+            messages = for_rank(org, window.max_messages, rank)
             if messages is not None:
                 ratios.append(seen.messages / messages.limit)
-            recipients = org.for_rank(window.max_recipients, rank)
+            recipients = for_rank(org, window.max_recipients, rank)
             if recipients is not None:
                 ratios.append(seen.distinct_recipients / recipients.limit)
             peak = self.peaks.observe(window.window, max(ratios), now)

@@ -9,6 +9,7 @@ from aduana.config.schema import Mode, Organisation
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import Account
 from aduana.policy.facts import TransactionFacts
+from aduana.policy.organisations import organisation_by_id
 from aduana.policy.verdict import Action, Reason, SmtpReply
 
 _REPLY_LIMIT = 400
@@ -25,7 +26,7 @@ class RuleContext:
     def sender_organisation(self) -> Organisation | None:
         """The organisation governing the mail as its sender (see policy/origin.py)."""
         organisation = self.facts.provenance.organisation
-        return self.settings.organisation(organisation) if organisation else None
+        return organisation_by_id(self.settings, organisation) if organisation else None
 
     @property
     def account(self) -> Account | None:

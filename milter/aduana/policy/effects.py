@@ -23,6 +23,7 @@ from aduana.config.schema import Organisation
 from aduana.config.templates import ascii_fold
 from aduana.policy.context import RuleContext
 from aduana.policy.facts import TransactionFacts
+from aduana.policy.organisations import organisation_by_id
 from aduana.policy.scope import Scope, scopes
 from aduana.policy.verdict import Action, Effects, Notice, Reason, Verdict
 from aduana.quarantine.hold_mark import hold_header
@@ -87,7 +88,7 @@ def _tag(settings: Settings, tagged: list[Reason]) -> tuple[list[tuple[str, str]
         headers.append(("X-Aduana-Score", "; ".join(scores)))
     if any(r.rule == "bulk.list_mail" for r in tagged):
         headers.append(("X-Aduana-Bulk", "yes"))
-    org = settings.organisation(tagged[0].organisation) if tagged else None
+    org = organisation_by_id(settings, tagged[0].organisation) if tagged else None
     return headers, org.subject_tag if org else None
 
 
@@ -116,7 +117,7 @@ def _copies(
 def _notices(
     settings: Settings, facts: TransactionFacts, verdict: Verdict, reason: Reason
 ) -> list[Notice]:
-    org = settings.organisation(reason.organisation)
+    org = organisation_by_id(settings, reason.organisation)
     if org is None:
         return []
     sender_account = facts.provenance.account

@@ -18,6 +18,7 @@ from aduana.mta.addresses import domain_of
 from aduana.policy.authentication_results import VerifiedDomains, verified_domains
 from aduana.policy.context import RuleContext
 from aduana.policy.facts import Origin
+from aduana.policy.organisations import organisation_of
 from aduana.policy.origin import client_ip
 from aduana.policy.verdict import Reason
 
@@ -45,7 +46,7 @@ def impersonation_reasons(ctx: RuleContext) -> Iterator[Reason]:
     verified: VerifiedDomains | None = None
     refused: set[str] = set()
     for address in claimed_addresses(ctx):
-        org = ctx.settings.organisation_of(address)
+        org = organisation_of(ctx.settings, address)
         if org is None or org.id in refused:
             continue
         rule = org.rules.identity.impersonation

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 
 from aduana.config.schema import Organisation, RankLimit, RuleSettings
 from aduana.policy.context import RuleContext
+from aduana.policy.ranks import for_rank
 from aduana.policy.verdict import Reason
 
 _TOO_MANY_RECIPIENTS = (550, "5.5.3")
@@ -39,7 +40,7 @@ def mass_mailing_reasons(ctx: RuleContext) -> Iterator[Reason]:
 
 
 def _limit(org: Organisation, limits: tuple[RankLimit, ...], rank: str) -> int | None:
-    entry = org.for_rank(limits, rank)
+    entry = for_rank(org, limits, rank)
     return entry.limit if entry is not None else None
 
 

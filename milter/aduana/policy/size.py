@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.policy.context import RuleContext
+from aduana.policy.ranks import for_rank
 from aduana.policy.verdict import Action, Reason
 
 _TOO_BIG = (552, "5.3.4")
@@ -28,7 +29,7 @@ def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
         return
     account = ctx.account
     rank = account.rank if account is not None else org.ranks[0]
-    cap = org.for_rank(org.rules.size.caps, rank)
+    cap = for_rank(org, org.rules.size.caps, rank)
     if cap is None:
         return
     content = ctx.facts.content

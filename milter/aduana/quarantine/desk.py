@@ -24,6 +24,7 @@ from aduana.gateway.checkpoint import never_suspended
 from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
 from aduana.mta.addresses import domain_of
+from aduana.policy.organisations import organisation_of
 from aduana.policy.verdict import Action, Notice, Verdict
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
@@ -249,7 +250,7 @@ class ReviewDesk:
     def _tell_sender(self, held: HeldMessage, raw: bytes, action_key: str, reason: str) -> None:
         settings = self.runtime.settings
         queued = held.queued
-        organisation = settings.organisation_of(queued.sender) if queued.sender else None
+        organisation = organisation_of(settings, queued.sender) if queued.sender else None
         if organisation is None:
             return
         templates = settings.templates
