@@ -20,6 +20,7 @@ from aduana.policy.organisations import organisation_by_id, organisation_of
 from aduana.policy.origin import client_ip
 from aduana.policy.scope import governing_organisations
 from aduana.policy.verdict import Action
+from aduana.policy.vocabulary import VOCABULARY
 from tests.conftest import SHIPPED_CONFIG
 from tests.support.transactions import INTERNET_CLIENT, judged_facts
 
@@ -258,13 +259,13 @@ def test_a_default_organisation_is_required_and_must_exist(tmp_path: Path) -> No
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("default_organisation: sre", "default_organisation: sep"))
     with pytest.raises(ConfigError) as error:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert str(error.value).endswith(
         "aduana.yaml:41: default_organisation: no organisation 'sep'; known: sre, edugem, seiem"
     )
     config.write_text(text.replace("default_organisation: sre", ""))
     with pytest.raises(ConfigError) as missing:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert "default_organisation: Field required" in str(missing.value)
 
 
@@ -275,7 +276,7 @@ def test_a_malformed_domain_is_named(tmp_path: Path, domain: str) -> None:
     text = policy.read_text(encoding="utf-8")
     policy.write_text(text.replace('"*.sre.gob.mx"', f'"{domain}"'), encoding="utf-8")
     with pytest.raises(ConfigError) as error:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert "organisations[0].domains" in str(error.value)
     assert "is not a domain" in str(error.value)
 

@@ -11,15 +11,13 @@ import re
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from aduana.config.base import Strict
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
-from aduana.inspect.model import Category
 
-_CATEGORIES = frozenset(c.value for c in Category)
 _LIFTS = re.compile(r"^(recipients_per_message|rate|one_to_one|encryption|attachment:[a-z_]+)$")
 
 
@@ -35,17 +33,18 @@ class Approval(Strict):
     note: str = ""
 
     @model_validator(mode="after")
-    def _coherent(self) -> Approval:
+    def _coherent(self, info: ValidationInfo) -> Approval:
+        categories: frozenset[str] = (info.context or {}).get("categories", frozenset())
         if not self.accounts and not self.units:
             raise ValueError("an approval must cover at least one account or unit")
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until is before valid_from")
         for lift in self.lifts:
             kind, _, category = lift.partition(":")
-            if not _LIFTS.match(lift) or (kind == "attachment" and category not in _CATEGORIES):
+            if not _LIFTS.match(lift) or (kind == "attachment" and category not in categories):
                 raise ValueError(
                     f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
+                    f"encryption or attachment:CATEGORY ({', '.join(sorted(categories))})"
                 )
         return self
 
@@ -54,10 +53,14 @@ class ApprovalsFile(Strict):
     approvals: tuple[Approval, ...] = ()
 
 
-def load_approvals(file: Path, organisations: tuple[Organisation, ...]) -> tuple[Approval, ...]:
-    """Load and check the register; every problem names the file and YAML path."""
+def load_approvals(
+    file: Path, organisations: tuple[Organisation, ...], categories: frozenset[str]
+) -> tuple[Approval, ...]:
+    """Load and check the register; every problem names the file and YAML path.
+
+    ``categories`` are the attachment categories an approval may lift."""
     document = read_yaml(file)
-    register = validate(document, ApprovalsFile)
+    register = validate(document, ApprovalsFile, context={"categories": categories})
     known = {o.id for o in organisations}
     problems: list[Problem] = []
     seen: set[str] = set()

@@ -18,8 +18,8 @@ from aduana.config.schema import (
     PolicyFile,
 )
 from aduana.config.templates import ReplyTemplates, load_templates
+from aduana.config.vocabulary import ContentScorer, Vocabulary
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
-from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class Settings:
     daemon: DaemonFile
     organisations: tuple[Organisation, ...]
     templates: ReplyTemplates
+    lexicons: ContentScorer
+    """Compiled by content (``Vocabulary.compile_lexicons``), read by the content rules."""
     approvals: tuple[Approval, ...] = ()
-    lexicons: LexiconMatcher = field(default_factory=lambda: LexiconMatcher(shipped_lexicons()))
     by_domain: Mapping[str, Organisation] = field(init=False, repr=False)
     """Exact domains, and ``*.domain`` entries under the key ``.domain``."""
 
@@ -48,8 +49,10 @@ class Settings:
         return self.config_file.parent / relative
 
 
-def load_settings(config_file: Path) -> Settings:
-    """Read the main file, every policy file it names and the reply templates."""
+def load_settings(config_file: Path, vocabulary: Vocabulary) -> Settings:
+    """Read the main file, every policy file it names and the reply templates.
+
+    ``vocabulary`` holds the names the files may use (``aduana.policy.vocabulary``)."""
     config_file = config_file.resolve()
     main_document = read_yaml(config_file)
     daemon = validate(main_document, DaemonFile)
@@ -64,7 +67,7 @@ def load_settings(config_file: Path) -> Settings:
         )
         templates_dir = None
     try:
-        templates = load_templates(templates_dir)
+        templates = load_templates(vocabulary.template_placeholders, templates_dir)
     except ConfigError as error:
         problems.extend(error.problems)
     if not problems and not any(o.id == daemon.default_organisation for o in organisations):
@@ -75,38 +78,35 @@ def load_settings(config_file: Path) -> Settings:
                 f"no organisation {daemon.default_organisation!r}; known: {known}",
             )
         )
-    approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
-    lexicons = _load_lexicons(main_document, daemon, origins, organisations, problems)
+    approvals = _load_approvals(
+        main_document, daemon, tuple(organisations), vocabulary.attachment_categories, problems
+    )
+    lexicons = _load_lexicons(main_document, daemon, vocabulary, origins, organisations, problems)
     if problems:
         raise ConfigError(problems)
     assert lexicons is not None
-    return Settings(config_file, daemon, tuple(organisations), templates, approvals, lexicons)
+    return Settings(
+        config_file, daemon, tuple(organisations), templates, lexicons=lexicons, approvals=approvals
+    )
 
 
 def _load_lexicons(
     main_document: YamlDocument,
     daemon: DaemonFile,
+    vocabulary: Vocabulary,
     origins: dict[str, tuple[YamlDocument, int]],
     organisations: list[Organisation],
     problems: list[Problem],
-) -> LexiconMatcher | None:
+) -> ContentScorer | None:
     """The shipped lexicons plus the admin's files; every content category must exist."""
-    lexicons = list(shipped_lexicons())
-    for index, relative in enumerate(daemon.lexicons):
-        path = main_document.file.parent / relative
-        try:
-            lexicons.append(load_lexicon(path))
-        except LexiconError as error:
-            problems.append(Problem(Path(error.file), (error.path,), error.message))
-        except (OSError, ValueError) as error:
-            # ValueError: a path the OS cannot take, e.g. with a NUL byte.
-            problems.append(main_document.problem(("lexicons", index), f"cannot read: {error}"))
-    try:
-        matcher = LexiconMatcher(lexicons)
-    except LexiconError as error:
-        problems.append(Problem(Path(error.file), (error.path,), error.message))
+    files = [main_document.file.parent / relative for relative in daemon.lexicons]
+    matcher, lexicon_problems = vocabulary.compile_lexicons(
+        files, lambda index, message: main_document.problem(("lexicons", index), message)
+    )
+    problems.extend(lexicon_problems)
+    if matcher is None:
         return None
-    known = {c.name for c in matcher.categories}
+    known = matcher.category_names
     for org in organisations:
         content = org.rules.content
         for name in content.categories if content else ():
@@ -166,6 +166,7 @@ def _load_approvals(
     main_document: YamlDocument,
     daemon: DaemonFile,
     organisations: tuple[Organisation, ...],
+    categories: frozenset[str],
     problems: list[Problem],
 ) -> tuple[Approval, ...]:
     if daemon.approvals is None or problems:
@@ -177,7 +178,7 @@ def _load_approvals(
         problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
         return ()
     try:
-        return load_approvals(register, organisations)
+        return load_approvals(register, organisations, categories)
     except ConfigError as error:
         problems.extend(error.problems)
         return ()

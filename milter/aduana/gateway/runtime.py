@@ -19,6 +19,7 @@ from aduana.config.loader import Settings, load_settings
 from aduana.directory.account import Directory
 from aduana.directory.file import load_file_directory
 from aduana.gateway.antivirus import ClamdScanner, VirusScanner
+from aduana.policy.vocabulary import VOCABULARY
 
 DirectoryStateListener = Callable[[bool, str], None]
 
@@ -52,7 +53,7 @@ def build_runtime(
     on_directory_state: DirectoryStateListener = _ignore_state,
 ) -> Runtime:
     """Load everything a configuration names; raises ConfigError on any problem."""
-    settings = load_settings(config_file)
+    settings = load_settings(config_file, VOCABULARY)
     antivirus = settings.daemon.antivirus
     scanner = ClamdScanner(antivirus) if antivirus is not None else None
     return Runtime(settings, _build_directory(settings, clock, on_directory_state), scanner)

@@ -9,10 +9,9 @@ matched words: only the category and its score.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from aduana.content.lexicon import score
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Action, Reason
@@ -24,14 +23,14 @@ def content_reasons(ctx: RuleContext) -> Iterator[Reason]:
     content = ctx.facts.content
     if content is None or content.text is None:
         return
-    scores: dict[str, float] | None = None
+    scores: Mapping[str, float] | None = None
     recipients = len(ctx.facts.envelope.recipients)
     for scope in scopes(ctx):
         rules = scope.organisation.rules.content
         if rules is None or not scope.applies(rules.directions):
             continue
         if scores is None:
-            scores = score(ctx.settings.lexicons.match(content.text.everything))
+            scores = ctx.settings.lexicons.scores(content.text.everything)
         for name, category in rules.categories.items():
             value = scores.get(name, 0.0)
             if category.group_only and recipients < rules.group_recipients:
