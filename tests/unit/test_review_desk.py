@@ -9,7 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
 from aduana.cli import main
 from aduana.commands.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
@@ -132,16 +134,6 @@ def raw(body: str, hold: str = "dlp.classified_marking (SRE 9.i)") -> bytes:
     ).encode()
 
 
-class Events:
-    def __init__(self) -> None:
-        self.logged: list[tuple[str, dict[str, Any]]] = []
-
-    def info(self, event: str, **fields: Any) -> None:
-        self.logged.append((event, fields))
-
-    warning = info
-
-
 @pytest.fixture
 def desk_parts(shipped_runtime: Runtime, review: SqliteReviewLedger) -> Any:
     queue = FakeHoldQueue(
@@ -151,9 +143,9 @@ def desk_parts(shipped_runtime: Runtime, review: SqliteReviewLedger) -> Any:
         }
     )
     notices: list[Notice] = []
-    events = Events()
-    desk = ReviewDesk(shipped_runtime, queue, review, notices.append, events, lambda: NOW)
-    return desk, queue, notices, events
+    logger = structlog.get_logger("aduana")
+    desk = ReviewDesk(shipped_runtime, queue, review, notices.append, logger, lambda: NOW)
+    return desk, queue, notices
 
 
 @pytest.mark.parametrize(
@@ -176,21 +168,22 @@ def test_list_filters_by_clause_sender_recipient_domain_and_age(
 
 
 def test_release_after_a_passing_recheck_tells_the_sender(desk_parts: Any) -> None:
-    desk, queue, notices, events = desk_parts
-    outcome = desk.release("NEW2", by="revisora", reason="sin marca")
+    desk, queue, notices = desk_parts
+    with capture_logs() as logged:
+        outcome = desk.release("NEW2", by="revisora", reason="sin marca")
     assert (outcome.released, outcome.overridden) == (True, False)
     assert queue.released == ["NEW2"]
     [notice] = notices
     assert notice.to == JEFE
     assert "liberado y entregado" in notice.subject
     assert "sin marca" in notice.body
-    assert events.logged[0][0] == "quarantine_released"
+    assert logged[0]["event"] == "quarantine_released"
 
 
 def test_release_refused_by_the_recheck_changes_nothing_and_tells_nobody(
     desk_parts: Any, review: SqliteReviewLedger
 ) -> None:
-    desk, queue, notices, _ = desk_parts
+    desk, queue, notices = desk_parts
     outcome = desk.release("OLD1", by="revisora", reason="parece bien")
     assert outcome.released is False
     assert outcome.recheck.action is Action.QUARANTINE
@@ -219,7 +212,7 @@ def test_backlog_gauges_by_clause_and_reviews_counted_from_the_ledger(
     review.record_hold(
         HoldRecord("A", NOW - timedelta(hours=2), (HeldReason("dlp.x", "SRE 9.i", ""),))
     )
-    monitor = BacklogMonitor(queue, review, metrics, Events(), NOW.timestamp)
+    monitor = BacklogMonitor(queue, review, metrics, structlog.get_logger("aduana"), NOW.timestamp)
     assert monitor.refresh()
     sample = metrics.registry.get_sample_value
     assert sample("aduana_quarantine_backlog_messages") == 2
@@ -302,7 +295,7 @@ def test_report_approvals_command_reads_the_uses_the_daemon_recorded(
 
 
 def test_recheck_sees_a_sending_suspension_decided_after_the_hold(desk_parts: Any) -> None:
-    desk, queue, notices, _ = desk_parts
+    desk, queue, notices = desk_parts
     desk.suspended = lambda address: address == JEFE
     outcome = desk.release("NEW2", by="revisora", reason="sin marca")
     assert outcome.released is False

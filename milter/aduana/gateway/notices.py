@@ -12,7 +12,8 @@ import smtplib
 from concurrent.futures import ThreadPoolExecutor
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
+
+from structlog.typing import FilteringBoundLogger
 
 from aduana.config.schema import NoticeDelivery
 from aduana.observability.metrics import Metrics
@@ -33,7 +34,9 @@ def compose(notice: Notice) -> EmailMessage:
 
 
 class Notifier:
-    def __init__(self, delivery: NoticeDelivery, metrics: Metrics, logger: Any) -> None:
+    def __init__(
+        self, delivery: NoticeDelivery, metrics: Metrics, logger: FilteringBoundLogger
+    ) -> None:
         self._delivery = delivery
         self._metrics = metrics
         self._logger = logger

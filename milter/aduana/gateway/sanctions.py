@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+
+from structlog.typing import FilteringBoundLogger
 
 from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
@@ -50,12 +51,12 @@ class Sanctions:
     suspensions: SendingSuspensions
     escalator: Escalator
     metrics: Metrics
-    logger: Any
+    logger: FilteringBoundLogger
     review: SqliteReviewLedger | None = None
     """Hold records and approval uses (ledger/review.py), in the same file."""
 
     @classmethod
-    def open(cls, settings: Settings, metrics: Metrics, logger: Any) -> Sanctions:
+    def open(cls, settings: Settings, metrics: Metrics, logger: FilteringBoundLogger) -> Sanctions:
         ledger_settings = settings.daemon.ledger
         path = settings.path(ledger_settings.path)
         path.parent.mkdir(parents=True, exist_ok=True)

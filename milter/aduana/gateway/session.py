@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any, TypeVar, cast
 
 import Milter
+from structlog.typing import FilteringBoundLogger
 
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
@@ -61,7 +62,7 @@ class SessionServices:
 
     runtime: Callable[[], Runtime]
     metrics: Metrics
-    logger: Any
+    logger: FilteringBoundLogger
     clock: Callable[[], float]
     """Monotonic seconds, for measuring processing time."""
     wall_clock: Callable[[], float]

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from structlog.typing import FilteringBoundLogger
+
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import MessageContent, ScanResult, TransactionFacts
 from aduana.policy.verdict import Action, Reason, Verdict
@@ -18,7 +20,11 @@ def rank_label(facts: TransactionFacts) -> str:
 
 
 def record_decision(
-    logger: Any, metrics: Metrics, facts: TransactionFacts, verdict: Verdict, busy_seconds: float
+    logger: FilteringBoundLogger,
+    metrics: Metrics,
+    facts: TransactionFacts,
+    verdict: Verdict,
+    busy_seconds: float,
 ) -> None:
     """Write the audit event and count the decision."""
     envelope = facts.envelope
@@ -63,7 +69,7 @@ def record_decision(
 
 
 def _record_findings(
-    logger: Any, metrics: Metrics, content: MessageContent, verdict: Verdict
+    logger: FilteringBoundLogger, metrics: Metrics, content: MessageContent, verdict: Verdict
 ) -> None:
     """Uninspectable parts and clamd's answer: logged and counted (never the body)."""
     inspection, text = content.inspection, content.text

@@ -18,7 +18,9 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
+
+from structlog.typing import FilteringBoundLogger
 
 from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import ReviewAction, SqliteReviewLedger
@@ -39,7 +41,7 @@ class BacklogMonitor:
         queue: HeldLister,
         review: SqliteReviewLedger | None,
         metrics: Metrics,
-        logger: Any,
+        logger: FilteringBoundLogger,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._queue = queue

@@ -17,7 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
+
+from structlog.typing import FilteringBoundLogger
 
 from aduana.commands.explain import Submission, explain
 from aduana.gateway.checkpoint import never_suspended
@@ -126,7 +128,7 @@ class ReviewDesk:
     queue: HoldQueue
     review: SqliteReviewLedger
     notify: Callable[[Notice], None]
-    logger: Any
+    logger: FilteringBoundLogger
     clock: Callable[[], datetime]
     suspended: Callable[[str], bool] = never_suspended
     """Sending suspensions from the ledger, so the re-check sees them as the daemon does."""
