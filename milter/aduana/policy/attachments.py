@@ -52,6 +52,12 @@ class _Judge:
     def _name(self, key: str) -> str:
         return self.ctx.settings.templates.render(self.language, key)
 
+    def _where(self, part: PartFacts) -> str:
+        return where(self.ctx, self.language, part)
+
+    def _describe(self, inspection: MessageInspection, path: str) -> str:
+        return describe(self.ctx, self.language, inspection, path)
+
     def blocked_parts(self, inspection: MessageInspection) -> Iterator[Reason]:
         seen: set[Category] = set()
         for part in inspection.parts:
@@ -63,7 +69,7 @@ class _Judge:
                 yield self._reason(
                     "attachments.blocked_type", rule.action, _BLOCKED, "attachment_blocked",
                     clause=rule.clause, waivable_as=f"attachment:{part.category.value}",
-                    file=_where(part), category=self._name(f"category_{part.category.value}"),
+                    file=self._where(part), category=self._name(f"category_{part.category.value}"),
                     type=part.true_type,
                 )  # fmt: skip
             elif part.category is Category.IMAGE and self._image_too_big(part):
@@ -71,7 +77,7 @@ class _Judge:
                 limit = int(self.rules.image_max_size or 0)
                 yield self._reason(
                     "attachments.image_size", Action.REJECT, _BLOCKED, "image_size",
-                    file=_where(part), size=human_size(part.size), limit=human_size(limit),
+                    file=self._where(part), size=human_size(part.size), limit=human_size(limit),
                 )  # fmt: skip
 
     def _image_too_big(self, part: PartFacts) -> bool:
@@ -86,7 +92,7 @@ class _Judge:
             if part.anomalies:
                 yield self._reason(
                     "attachments.name_trick", action, _BLOCKED, "attachment_name",
-                    file=_where(part), trick=self._name(f"trick_{part.anomalies[0].value}"),
+                    file=self._where(part), trick=self._name(f"trick_{part.anomalies[0].value}"),
                 )  # fmt: skip
                 return
 
@@ -97,7 +103,7 @@ class _Judge:
         hit = inspection.limit_hits[0]
         yield self._reason(
             "attachments.inspection_limit", action, _BLOCKED, "archive_limit",
-            file=describe(inspection, hit.where), limit=self._name(f"limit_{hit.kind.value}"),
+            file=self._describe(inspection, hit.where), limit=self._name(f"limit_{hit.kind.value}"),
         )  # fmt: skip
 
     def structure(self, inspection: MessageInspection) -> Iterator[Reason]:
@@ -140,19 +146,26 @@ class _Judge:
         )  # fmt: skip
 
 
-def _where(part: PartFacts) -> str:
+def part_name(ctx: RuleContext, language: str, part: PartFacts) -> str:
+    """The name a user would recognise: the first filename, else the part's path."""
+    if part.filenames:
+        return part.filenames[0]
+    return ctx.settings.templates.render(language, "unnamed_part", path=part.path)
+
+
+def where(ctx: RuleContext, language: str, part: PartFacts) -> str:
     """The file as the user knows it, with the archives it sits in."""
-    return " / ".join((*part.archive_chain, part.display_name))
+    return " / ".join((*part.archive_chain, part_name(ctx, language, part)))
 
 
-def describe(inspection: MessageInspection, path: str) -> str:
+def describe(ctx: RuleContext, language: str, inspection: MessageInspection, path: str) -> str:
     """Name what sits at an inspection path ("2!1!1") the way the user knows it."""
     best: PartFacts | None = None
     for part in inspection.parts:
         if part.path == path:
-            return _where(part)
+            return where(ctx, language, part)
         if best is None and part.path.startswith(path):
             best = part
     if best is not None:
-        return " / ".join(best.archive_chain) or best.display_name
-    return f"parte {path}"
+        return " / ".join(best.archive_chain) or part_name(ctx, language, best)
+    return ctx.settings.templates.render(language, "unnamed_part", path=path)

@@ -29,6 +29,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "archive_limit": frozenset({"file", "limit"}),
         "malformed": frozenset({"problem"}),
         "uninspectable": frozenset({"file"}),
+        "unnamed_part": frozenset({"path"}),
         "virus": frozenset(),
         "virus_unscannable": frozenset(),
         "antivirus_unavailable": frozenset(),
