@@ -8,7 +8,8 @@ LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
-	python3-venv python3-dev gcc make
+	python3-venv python3-dev gcc make \
+	libarchive13 libarchive-dev libarchive-tools genisoimage gcab cpio
 
 .PHONY: run test bench setup system venv lint typecheck pytest clean
 
