@@ -21,8 +21,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import IO
 
+from aduana.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
-from aduana.inspect import Category, classify_bytes
+from aduana.inspect import Category, InspectionLimits, classify_bytes
 from aduana.inspect.mime import (
     IDENTITY_ENCODINGS,
     ContentType,
@@ -110,8 +111,10 @@ def text_of(
     *,
     include_attachments: bool = True,
     clock: Callable[[], float] = time.monotonic,
+    limits: InspectionLimits | None = None,
 ) -> MessageText:
-    """`message_text` of a message already in memory (only its first 16 MiB are read)."""
+    """`message_text` of a message already in memory (only its first 16 MiB are read).
+    Archives are read within `limits` (the inspection's), with the text time budget."""
     top = parse_entity(memoryview(raw)[:_PARSE_BYTES], skip_mbox_line=True)
     subjects = top.values("Subject")
     subject = extract_subject(subjects[0] if subjects else "", BODY_TEXT_LIMITS).text
@@ -124,14 +127,22 @@ def text_of(
             if payload:
                 bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
         elif include_attachments and clock() < deadline:
-            attachments.extend(_attachment_text(leaf, clock))
+            attachments.extend(_attachment_text(leaf, clock, limits or InspectionLimits()))
     limit = BODY_TEXT_LIMITS.max_chars
     return MessageText(subject, "\n".join(bodies)[:limit], "\n".join(attachments)[:limit])
 
 
-def _attachment_text(leaf: _Leaf, clock: Callable[[], float]) -> Iterator[str]:
+def _attachment_text(
+    leaf: _Leaf, clock: Callable[[], float], limits: InspectionLimits
+) -> Iterator[str]:
     head = leaf.decoded(_ENCODED_HEAD_BYTES)[:_TYPE_HEAD_BYTES]
     if not head:
+        return
+    fmt = archive_format(head)
+    if fmt is not None:
+        names = leaf.entity.filenames()
+        name = names[0] if names else ""
+        yield from archive_text(leaf.decoded(), fmt, name, limits, ATTACHMENT_TEXT_LIMITS, clock)
         return
     true_type, category = classify_bytes(head)
     if category in _READABLE:

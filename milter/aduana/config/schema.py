@@ -162,6 +162,8 @@ class AttachmentRules(Strict):
     name_tricks: RuleAction | None = Action.REJECT
     archive_limits: RuleAction | None = Action.REJECT
     malformed: RuleAction | None = Action.REJECT
+    uninspectable: RuleAction | None = Action.REJECT
+    """A container or part that cannot be opened (damaged, unsupported format)."""
     exempt: Exemption = Exemption()
     notify: Notify | None = None
 

@@ -33,6 +33,7 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "attachment_name": frozenset({"file", "trick"}),
         "archive_limit": frozenset({"file", "limit"}),
         "malformed": frozenset({"problem"}),
+        "uninspectable": frozenset({"file", "problem"}),
         "encrypted": frozenset({"file", "kind"}),
         "image_size": frozenset({"file", "size", "limit"}),
         "content_tagged": frozenset({"category", "score"}),

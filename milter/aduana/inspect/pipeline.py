@@ -10,6 +10,7 @@ from typing import IO
 
 from aduana.inspect import archives, filetype, names
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
+from aduana.inspect.binhex import BinHexError, decode_binhex, has_binhex
 from aduana.inspect.budget import Budget, Content, MemberReader
 from aduana.inspect.encryption import (
     CFB_MAGIC,
@@ -141,6 +142,8 @@ class _Inspector:
             self.problem(ProblemKind.NO_HEADERS, where)
         if entity.separator_missing:
             self.problem(ProblemKind.MISSING_HEADER_SEPARATOR, where)
+        if entity.header_comments:
+            self.problem(ProblemKind.HEADER_COMMENT, where)
         declared = entity.content_types()
         readings = list(dict.fromkeys(declared)) or [ContentType(default_type, ())]
         if len(readings) > 1:
@@ -315,6 +318,8 @@ class _Inspector:
         full = self.full_text(content, origin, mime_now, category)
         if full is not None and not stopped:
             self.text_blocks(full, origin)
+        if not stopped and has_binhex(full if full is not None else content.head):
+            self.binhex(content, origin)
         if (origin.declared_message or mime_now == "message/rfc822") and not stopped:
             data = content.read_all(self.limits.max_total_bytes)
             if data is not None:
@@ -434,6 +439,29 @@ class _Inspector:
             )
             self.content(Content.of(attachment.data, self.limits.magic_head_bytes), child)
 
+    def binhex(self, content: Content, origin: _Origin) -> None:
+        data = content.read_all(self.limits.max_total_bytes)
+        if data is None:
+            return
+        try:
+            found = decode_binhex(data, self.limits.max_total_bytes - self.budget.bytes_used)
+        except BinHexError as exc:
+            self.problem(ProblemKind.UNREADABLE_BINHEX, origin.path, str(exc))
+            return
+        self.budget.charge(len(found.data_fork) + len(found.resource_fork), origin.path)
+        forks = [found.data_fork] + ([found.resource_fork] if found.resource_fork else [])
+        for index, fork in enumerate(forks, start=1):
+            child = replace(
+                origin,
+                path=f"{origin.path}#hqx{index}",
+                source=Source.BINHEX,
+                names=(found.name,) if found.name else (),
+                declared=(),
+                text_scan=False,
+                declared_message=False,
+            )
+            self.content(Content.of(fork, self.limits.magic_head_bytes), child)
+
     # --- archives ---------------------------------------------------------------------
 
     def archive(
@@ -484,7 +512,7 @@ class _Inspector:
             source=Source.ARCHIVE_MEMBER,
             names=(member.name,) if member.name else (),
             chain=chain,
-            variant=parent.variant,
+            variant=_join(parent.variant, member.reading) if member.reading else parent.variant,
             mime_depth=parent.mime_depth,
             archive_depth=parent.archive_depth + 1,
         )

@@ -37,6 +37,7 @@ def attachment_reasons(ctx: RuleContext) -> Iterator[Reason]:
         yield from judge.name_tricks(content.inspection)
         yield from judge.limits(content.inspection)
         yield from judge.structure(content.inspection)
+        yield from judge.uninspectable(content.inspection)
 
 
 class _Judge:
@@ -106,6 +107,17 @@ class _Judge:
         yield self._reason(
             "attachments.malformed", action, _MALFORMED, "malformed", problem=problem.kind.value
         )
+
+    def uninspectable(self, inspection: MessageInspection) -> Iterator[Reason]:
+        """A container or part that could not be opened is never passed as clean."""
+        action = self.rules.uninspectable
+        found = inspection.uninspectable
+        if action is None or not found:
+            return
+        yield self._reason(
+            "attachments.uninspectable", action, _BLOCKED, "uninspectable",
+            file=describe(inspection, found[0].where), problem=found[0].kind.value,
+        )  # fmt: skip
 
     def _reason(
         self,
