@@ -12,8 +12,12 @@ import re
 import struct
 from dataclasses import dataclass
 
-_MARKER = re.compile(rb"\(This file must be converted with BinHex[^\r\n]*")
 _ALPHABET = b"!\"#$%&'()*+,-012345689@ABCDEFGHIJKLMNPQRSTUVXYZ[`abcdefhijklmpqr"
+# The marker line, then a colon and encoded text: a mail that only quotes the
+# marker is not BinHex.
+_MARKER = re.compile(
+    rb"\(This file must be converted with BinHex[^\r\n]*\s*(?=:[" + re.escape(_ALPHABET) + rb"]{8})"
+)
 _VALUES = {byte: index for index, byte in enumerate(_ALPHABET)}
 _RUN = 0x90
 
