@@ -40,7 +40,7 @@ import py7zr.exceptions
 import py7zr.io
 import rarfile  # type: ignore[import-untyped]
 
-from aduana.inspect.budget import Budget, MemberReader, Readable
+from aduana.inspect.budget import CHUNK, Budget, MemberReader, Readable
 from aduana.inspect.model import EncryptionKind, LimitKind, ProblemKind
 
 
@@ -114,6 +114,17 @@ def detect_format(head: bytes) -> ArchiveFormat | None:
     return _detect_other(head)
 
 
+def _is_lha(head: bytes) -> bool:
+    """An LHA header: "-lh5-" (or -lzs-, ...) at offset 2 and a header level 0-3."""
+    return (
+        len(head) > 21
+        and head[2:4] == b"-l"
+        and head[6:7] == b"-"
+        and head[4:5] in (b"h", b"z")
+        and head[20] <= 3
+    )
+
+
 def _detect_other(head: bytes) -> ArchiveFormat | None:
     """Formats only libarchive reads."""
     if head.startswith(b"MSCF\x00\x00\x00\x00"):
@@ -122,7 +133,7 @@ def _detect_other(head: bytes) -> ArchiveFormat | None:
         return ArchiveFormat.CPIO
     if head.startswith(b"xar!"):
         return ArchiveFormat.XAR
-    if len(head) > 6 and head[2:4] == b"-l" and head[6:7] == b"-" and head[4:5] in b"hz":
+    if _is_lha(head):
         return ArchiveFormat.LHA
     if head.startswith(b"!<arch>\n"):
         return ArchiveFormat.AR
@@ -379,6 +390,8 @@ class _Deflate64:
     the compressed bytes the local header points at. The budget bounds the output."""
 
     def __init__(self, body: IO[bytes], info: zipfile.ZipInfo) -> None:
+        if info.header_offset < 0:
+            raise ValueError("local header before the start of the file")
         body.seek(info.header_offset)
         local = body.read(30)
         if len(local) < 30 or local[:4] != b"PK\x03\x04":
@@ -416,6 +429,8 @@ def _hidden_local_headers(body: IO[bytes], archive: zipfile.ZipFile) -> bool:
     central directory hides."""
     spans: list[tuple[int, int]] = []
     for info in archive.infolist():
+        if info.header_offset < 0:
+            return True
         body.seek(info.header_offset)
         local = body.read(30)
         if len(local) < 30 or local[:4] != b"PK\x03\x04":
@@ -744,6 +759,11 @@ class _LibarchivePass:
                 )
 
     def _entries(self, archive: Any) -> None:
+        if self.raw_name is not None and not archive.filter_names:
+            # The magic looked like a compressed stream, but no decompressor took
+            # it: reading it "raw" would hand back the same bytes, again and again.
+            self.report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, "sin descompresor"))
+            return
         names_left = self.budget.limits.max_members + 1 - len(self.report.member_names)
         for index, entry in enumerate(archive, start=1):
             if not entry.isfile:
@@ -769,7 +789,8 @@ class _LibarchivePass:
                     self.report.encryption.add(self.encryption)
                 self.visit(member, None)
                 continue
-            self.visit(member, _reader(_Blocks(entry.get_blocks()), self.budget, mwhere, member))
+            blocks = _Blocks(entry.get_blocks(CHUNK))
+            self.visit(member, _reader(blocks, self.budget, mwhere, member))
             if self.budget.exhausted:
                 return
 
