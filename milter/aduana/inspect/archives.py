@@ -739,6 +739,7 @@ class _LibarchivePass:
         self.encryption = encryption
         self.raw_name = raw_name
         self.found = 0
+        self.seen: set[str] = set()
 
     def run(self, format_name: str, *, quiet: bool = False) -> None:
         """Read every entry; with `quiet`, a failure to read is not reported (the
@@ -788,50 +789,71 @@ class _LibarchivePass:
                 if self.encryption is not None:
                     self.report.encryption.add(self.encryption)
                 self.visit(member, None)
+                self.seen.add(name)
                 continue
             blocks = _Blocks(entry.get_blocks(CHUNK))
             self.visit(member, _reader(blocks, self.budget, mwhere, member))
+            self.seen.add(name)  # read to the end without an error
             if self.budget.exhausted:
                 return
 
 
-def _rar_encryption(body: IO[bytes], report: ArchiveReport) -> frozenset[str] | None:
-    """Names of the encrypted members, as rarfile reads the headers; None when the
-    headers themselves are encrypted."""
+@dataclass(frozen=True)
+class _RarListing:
+    """What rarfile reads from the headers: every file, and the encrypted ones."""
+
+    names: tuple[str, ...] = ()
+    encrypted: frozenset[str] = frozenset()
+
+
+def _rar_listing(body: IO[bytes]) -> _RarListing | None:
+    """The listing, or None when the headers themselves are encrypted."""
     body.seek(0)
     try:
         with rarfile.RarFile(body) as archive:
-            infos = archive.infolist()
+            infos = [i for i in archive.infolist() if not i.is_dir()]
             if archive.needs_password() and not infos:
                 return None
+            names = tuple(i.filename or "" for i in infos)
             encrypted = frozenset(i.filename or "" for i in infos if i.needs_password())
     except rarfile.PasswordRequired:
         return None
     except _RAR_ERRORS:
-        return frozenset()  # libarchive reports what it cannot read
-    if encrypted:
-        report.encryption.add(EncryptionKind.RAR)
-    return encrypted
+        return _RarListing()  # libarchive reports what it cannot read
+    return _RarListing(names, encrypted)
 
 
 def _read_rar(
     body: IO[bytes], budget: Budget, where: str, visit: Visitor, report: ArchiveReport
 ) -> None:
     """rarfile reads the encryption flags; libarchive reads the members, compressed or
-    stored, RAR 4 and RAR 5 (rarfile would need the non-free unrar tool)."""
-    encrypted = _rar_encryption(body, report)
-    if encrypted is None:
+    stored, RAR 4 and RAR 5 (rarfile would need the non-free unrar tool).
+
+    With encrypted members, libarchive may give up at the first of them: then the
+    members it did not reach are reported one by one, the encrypted ones as
+    encryption and the others as not extracted, so an authorised sender's encrypted
+    archive is not also refused as unreadable."""
+    listing = _rar_listing(body)
+    if listing is None:
         report.encryption.add(EncryptionKind.RAR_HEADERS)
         return
+    if listing.encrypted:
+        report.encryption.add(EncryptionKind.RAR)
     body.seek(0)
     rar5 = body.read(8) == b"Rar!\x1a\x07\x01\x00"
-    _LibarchivePass(
+    reading = _LibarchivePass(
         body,
         0,
         budget,
         where,
         visit,
         report,
-        encrypted_names=encrypted,
+        encrypted_names=listing.encrypted,
         encryption=EncryptionKind.RAR,
-    ).run("rar5" if rar5 else "rar")
+    )
+    reading.run("rar5" if rar5 else "rar", quiet=bool(listing.encrypted))
+    if not listing.encrypted or budget.exhausted:
+        return
+    for name in listing.names:
+        if name not in reading.seen and name not in listing.encrypted:
+            report.problems.append((ProblemKind.MEMBER_NOT_EXTRACTED, name))
