@@ -10,6 +10,7 @@ comment must never hide the executable the header points at.
 from __future__ import annotations
 
 import contextlib
+import email.policy
 import io
 import time
 
@@ -22,7 +23,7 @@ from aduana.inspect import Category, InspectionLimits, inspect_bytes
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format, read_archive
 from aduana.inspect.binhex import BinHexError, decode_binhex
 from aduana.inspect.budget import Budget, MemberReader
-from aduana.inspect.mime import strip_comments
+from aduana.inspect.mime import parse_entity, strip_comments
 from tests.corpus import blobs, containers, rar
 from tests.corpus.generate import CRLF, _b64
 
@@ -117,3 +118,18 @@ def test_unbalanced_comments_and_quotes_never_raise(in_name: str, before: str) -
     result = inspect_bytes(_message(f"Content-Type{in_name}", before, ""), LIMITS)
     assert result.total_bytes > 0
     assert strip_comments(in_name + before).count("(") <= (in_name + before).count("(")
+
+
+@FUZZ
+@given(_MAYBE, _MAYBE, _MAYBE, st.sampled_from(["multipart/mixed", "text/plain", "image/png"]))
+def test_comment_free_reading_agrees_with_the_stdlib_header_parser(
+    before: str, middle: str, after: str, mime: str
+) -> None:
+    """The first reading of a commented Content-Type is the one RFC 822 gives, as the
+    stdlib `email` header parser reads it."""
+    maintype, subtype = mime.split("/")
+    value = f"{before}{maintype}/{middle}{subtype}{after}; boundary=limite"
+    stdlib = email.policy.default.header_factory("content-type", value)
+    entity = parse_entity(f"Content-Type: {value}\r\n\r\n".encode())
+    first = entity.content_types()[0]
+    assert (first.mime, first.param("boundary")) == (stdlib.content_type, stdlib.params["boundary"])
