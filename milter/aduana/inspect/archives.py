@@ -3,9 +3,10 @@
 zip, 7z, tar and gzip/bzip2/xz are read with the standard library and py7zr, which
 report encryption best; rar (4 and 5, compressed members too), ISO 9660, CAB, cpio,
 xar, LHA, ar and the zstd/lz4/lzip/compress streams are read with libarchive, which
-also takes the zip members zipfile cannot decompress (Deflate64) and the 7z archives
-py7zr cannot (BCJ2 and other filters). A zip whose local headers disagree with its
-central directory is read both ways (`Member.reading` says which).
+also takes the zip members zipfile cannot decompress (PPMd, zstd, ...) and the 7z
+archives py7zr cannot (BCJ2 and other filters); Deflate64 zip members go through
+inflate64. A zip whose local headers disagree with its central directory is read
+both ways (`Member.reading` says which).
 
 Each reader lists members, reports encryption and hands every member to a visitor as a
 `MemberReader`, which streams it under the message's limits. Readers never recurse;
@@ -302,7 +303,7 @@ def _read_zip(
         # find the members, so inspect what they find.
         local = _LibarchivePass(body, 0, budget, where, visit, report, reading=LOCAL_HEADERS)
         local.run("zip_streamable", quiet=True)
-        if local.found:
+        if local.found and local.failure is None:
             report.problems.append((ProblemKind.ZIP_HEADERS_DISAGREE, f"zip: {exc}"))
         else:
             report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, f"zip: {exc}"))
@@ -740,6 +741,7 @@ class _LibarchivePass:
         self.raw_name = raw_name
         self.found = 0
         self.seen: set[str] = set()
+        self.failure: str | None = None
 
     def run(self, format_name: str, *, quiet: bool = False) -> None:
         """Read every entry; with `quiet`, a failure to read is not reported (the
@@ -753,11 +755,9 @@ class _LibarchivePass:
             with libarchive.memory_reader(data, format_name=format_name) as archive:
                 self._entries(archive)
         except _LIBARCHIVE_ERRORS as exc:
+            self.failure = f"{format_name}: {getattr(exc, 'msg', '') or exc}"
             if not quiet:
-                detail = str(getattr(exc, "msg", "") or exc)
-                self.report.problems.append(
-                    (ProblemKind.UNREADABLE_ARCHIVE, f"{format_name}: {detail}")
-                )
+                self.report.problems.append((ProblemKind.UNREADABLE_ARCHIVE, self.failure))
 
     def _entries(self, archive: Any) -> None:
         if self.raw_name is not None and not archive.filter_names:
