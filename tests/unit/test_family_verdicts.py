@@ -10,6 +10,7 @@ look-alikes are delivered.
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -88,3 +89,24 @@ def test_uninspectable_reply_names_the_file_and_what_went_wrong(
     verdict = explain(tmp_path, case, OUTSIDER, JEFE, capsys)
     reply = str(verdict["smtp_reply"])
     assert 'El archivo "facturas.img" no puede abrirse para revisarlo (unreadable_archive)' in reply
+
+
+@pytest.mark.parametrize(("setting", "action"), [("null", "accept"), ("quarantine", "quarantine")])
+def test_the_policy_decides_what_an_uninspectable_container_means(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], setting: str, action: str
+) -> None:
+    config_dir = tmp_path / "config"
+    shutil.copytree(SHIPPED_CONFIG.parent, config_dir)
+    policy = config_dir / "policies" / "sre.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("uninspectable: reject", f"uninspectable: {setting}"))
+    case = next(c for c in CASES if c.name == "udf_only")
+    message = tmp_path / "udf.eml"
+    message.write_bytes(case.build())
+    status = main(
+        ["explain", "--config", str(config_dir / SHIPPED_CONFIG.name), "--sender", OUTSIDER,
+         "--rcpt", JEFE, str(message)]
+    )  # fmt: skip
+    assert status == 0
+    verdict = json.loads(capsys.readouterr().out)
+    assert verdict["action"] == action, verdict

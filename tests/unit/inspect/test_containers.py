@@ -165,3 +165,14 @@ def test_a_docx_is_read_as_a_document_not_walked_as_a_zip() -> None:
     text = text_of(with_attachment("x", blobs.docx(), "oficio.docx"))
     assert "<" not in text.attachments
     assert text.attachments.strip()
+
+
+def test_zip_cut_before_its_central_directory_is_read_through_its_local_headers() -> None:
+    """What the local headers show is judged; the cut archive is still unreadable."""
+    archive = blobs.zip_of({"factura.pdf": PE})
+    cut = archive[: archive.find(b"PK\x01\x02")]
+    result = inspect_bytes(with_attachment("x", cut, "f.zip"))
+    assert [p.kind for p in result.uninspectable] == [ProblemKind.UNREADABLE_ARCHIVE]
+    assert _executables(with_attachment("x", cut, "f.zip")) == [
+        ("f.zip / factura.pdf", "zip-local-headers")
+    ]
