@@ -166,7 +166,8 @@ class AttachmentRules(Strict):
     archive_limits: RuleAction | None = Action.REJECT
     malformed: RuleAction | None = Action.REJECT
     uninspectable: RuleAction | None = Action.REJECT
-    """A part whose reader failed (it raised): it cannot be judged, so it is refused."""
+    """A container or part that cannot be opened (damaged, unsupported format), or whose
+    reader failed (it raised): it cannot be judged, so it is refused."""
     exempt: Exemption = Exemption()
     notify: Notify | None = None
 

@@ -33,7 +33,17 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "attachment_name": frozenset({"file", "trick"}),
         "archive_limit": frozenset({"file", "limit"}),
         "malformed": frozenset({"problem"}),
-        "uninspectable": frozenset({"file"}),
+        "uninspectable": frozenset({"file", "problem"}),
+        **dict.fromkeys(
+            (
+                "unopened_unreadable_archive",
+                "unopened_unreadable_tnef",
+                "unopened_unreadable_binhex",
+                "unopened_member_not_extracted",
+                "unopened_read_error",
+            ),
+            frozenset[str](),
+        ),
         "virus": frozenset(),
         "virus_unscannable": frozenset(),
         "antivirus_unavailable": frozenset(),

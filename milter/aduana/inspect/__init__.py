@@ -8,6 +8,7 @@ from aduana.inspect.filetype import classify_bytes
 from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.model import (
     MALFORMED_KINDS,
+    UNINSPECTABLE_KINDS,
     Category,
     EncryptionFinding,
     EncryptionKind,
@@ -25,6 +26,7 @@ from aduana.inspect.pipeline import inspect_bytes, inspect_message
 
 __all__ = [
     "MALFORMED_KINDS",
+    "UNINSPECTABLE_KINDS",
     "Category",
     "EncryptionFinding",
     "EncryptionKind",

@@ -28,6 +28,7 @@ class Source(StrEnum):
     UUENCODE = "uuencode"
     TNEF = "tnef"
     ARCHIVE_MEMBER = "archive_member"
+    BINHEX = "binhex"
 
 
 class NameAnomaly(StrEnum):
@@ -85,11 +86,25 @@ class ProblemKind(StrEnum):
     MISSING_HEADER_SEPARATOR = "missing_header_separator"
     UNREADABLE_ARCHIVE = "unreadable_archive"
     UNREADABLE_TNEF = "unreadable_tnef"
+    UNREADABLE_BINHEX = "unreadable_binhex"
     MEMBER_NOT_EXTRACTED = "member_not_extracted"
+    # The zip's local headers and its central directory list different files.
+    ZIP_HEADERS_DISAGREE = "zip_headers_disagree"
+    # A header with an RFC 822 comment where clients read it differently.
+    HEADER_COMMENT = "header_comment"
 
 
 MALFORMED_KINDS = frozenset(
     {ProblemKind.NO_HEADERS, ProblemKind.MISSING_BOUNDARY, ProblemKind.BOUNDARY_NOT_FOUND}
+)
+# A container or part that could not be opened: `MessageInspection.uninspectable`.
+UNINSPECTABLE_KINDS = frozenset(
+    {
+        ProblemKind.UNREADABLE_ARCHIVE,
+        ProblemKind.UNREADABLE_TNEF,
+        ProblemKind.MEMBER_NOT_EXTRACTED,
+        ProblemKind.UNREADABLE_BINHEX,
+    }
 )
 
 
@@ -165,12 +180,19 @@ class MessageInspection:
     problems: tuple[StructuralProblem, ...]
     signed: bool
     total_bytes: int
-    uninspectable: tuple[UninspectablePart, ...] = ()
+    failed_reads: tuple[UninspectablePart, ...] = ()
+    """Parts whose reader raised (inspect/part_boundary.py)."""
 
     @property
     def malformed(self) -> bool:
         """True when the message cannot be read the way its own headers describe it."""
         return any(p.kind in MALFORMED_KINDS for p in self.problems)
+
+    @property
+    def uninspectable(self) -> tuple[StructuralProblem, ...]:
+        """Containers and parts that could not be opened: never passed as clean.
+        (Parts whose reader raised are `failed_reads`; the policy judges both.)"""
+        return tuple(p for p in self.problems if p.kind in UNINSPECTABLE_KINDS)
 
     @property
     def encrypted(self) -> bool:

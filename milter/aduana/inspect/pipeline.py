@@ -11,6 +11,7 @@ from typing import IO
 
 from aduana.inspect import archives, filetype, names
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
+from aduana.inspect.binhex import BinHexError, decode_binhex, has_binhex
 from aduana.inspect.budget import Budget, Content, MemberReader
 from aduana.inspect.encryption import (
     CFB_MAGIC,
@@ -92,7 +93,7 @@ class _Inspector:
         self.parts: list[PartFacts] = []
         self.encryption: list[EncryptionFinding] = []
         self.problems: list[StructuralProblem] = []
-        self.uninspectable: list[UninspectablePart] = []
+        self.failed_reads: list[UninspectablePart] = []
         self.signed = False
         self.entities = 0
         # MIME paths of multipart/encrypted entities: their armoured payload is the
@@ -107,7 +108,7 @@ class _Inspector:
             problems=tuple(self.problems),
             signed=self.signed,
             total_bytes=total_bytes,
-            uninspectable=tuple(self.uninspectable),
+            failed_reads=tuple(self.failed_reads),
         )
 
     def problem(self, kind: ProblemKind, where: str, detail: str = "") -> None:
@@ -118,7 +119,7 @@ class _Inspector:
     def guarded(self, origin: _Origin, read: Callable[[], None]) -> None:
         """Read one part; if its reader raises, the part is uninspectable (part_boundary)."""
         shown = origin.names[0] if origin.names else f"parte {origin.path}"
-        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.uninspectable)
+        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.failed_reads)
 
     def found_encryption(self, kind: EncryptionKind, where: str, detail: str = "") -> None:
         if all(f.kind is not kind or f.where != where for f in self.encryption):
@@ -151,6 +152,8 @@ class _Inspector:
             self.problem(ProblemKind.NO_HEADERS, where)
         if entity.separator_missing:
             self.problem(ProblemKind.MISSING_HEADER_SEPARATOR, where)
+        if entity.header_comments:
+            self.problem(ProblemKind.HEADER_COMMENT, where)
         declared = entity.content_types()
         readings = list(dict.fromkeys(declared)) or [ContentType(default_type, ())]
         if len(readings) > 1:
@@ -325,6 +328,8 @@ class _Inspector:
         full = self.full_text(content, origin, mime_now, category)
         if full is not None and not stopped:
             self.text_blocks(full, origin)
+        if not stopped and has_binhex(full if full is not None else content.head):
+            self.binhex(content, origin)
         if (origin.declared_message or mime_now == "message/rfc822") and not stopped:
             data = content.read_all(self.limits.max_total_bytes)
             if data is not None:
@@ -446,6 +451,29 @@ class _Inspector:
             attached = Content.of(attachment.data, self.limits.magic_head_bytes)
             self.guarded(child, partial(self.content, attached, child))
 
+    def binhex(self, content: Content, origin: _Origin) -> None:
+        data = content.read_all(self.limits.max_total_bytes)
+        if data is None:
+            return
+        try:
+            found = decode_binhex(data, self.limits.max_total_bytes - self.budget.bytes_used)
+        except BinHexError as exc:
+            self.problem(ProblemKind.UNREADABLE_BINHEX, origin.path, str(exc))
+            return
+        self.budget.charge(len(found.data_fork) + len(found.resource_fork), origin.path)
+        forks = [found.data_fork] + ([found.resource_fork] if found.resource_fork else [])
+        for index, fork in enumerate(forks, start=1):
+            child = replace(
+                origin,
+                path=f"{origin.path}#hqx{index}",
+                source=Source.BINHEX,
+                names=(found.name,) if found.name else (),
+                declared=(),
+                text_scan=False,
+                declared_message=False,
+            )
+            self.content(Content.of(fork, self.limits.magic_head_bytes), child)
+
     # --- archives ---------------------------------------------------------------------
 
     def archive(
@@ -496,7 +524,7 @@ class _Inspector:
             source=Source.ARCHIVE_MEMBER,
             names=(member.name,) if member.name else (),
             chain=chain,
-            variant=parent.variant,
+            variant=_join(parent.variant, member.reading) if member.reading else parent.variant,
             mime_depth=parent.mime_depth,
             archive_depth=parent.archive_depth + 1,
         )
