@@ -28,6 +28,8 @@ class Source(StrEnum):
     UUENCODE = "uuencode"
     TNEF = "tnef"
     ARCHIVE_MEMBER = "archive_member"
+    EMBEDDED = "embedded"
+    """A file inside a document: an OLE Package object, a PDF attachment."""
 
 
 class NameAnomaly(StrEnum):
@@ -48,6 +50,8 @@ class EncryptionKind(StrEnum):
     RAR_HEADERS = "rar_headers"
     PDF = "pdf"
     OFFICE = "office"
+    OFFICE_IRM = "office_irm"
+    ODF = "odf"
     PGP_MIME = "pgp_mime"
     PGP_INLINE = "pgp_inline"
     SMIME_ENVELOPED = "smime_enveloped"
@@ -86,6 +90,17 @@ class ProblemKind(StrEnum):
     UNREADABLE_ARCHIVE = "unreadable_archive"
     UNREADABLE_TNEF = "unreadable_tnef"
     MEMBER_NOT_EXTRACTED = "member_not_extracted"
+
+
+class ActiveKind(StrEnum):
+    """Active content inside a document or page (SRE 9.e): code that runs when opened."""
+
+    VBA_MACRO = "vba_macro"
+    XLM_MACRO = "xlm_macro"
+    PDF_JAVASCRIPT = "pdf_javascript"
+    HTML_SMUGGLING = "html_smuggling"
+    # A document whose active content could not be checked (the reader failed on it).
+    UNCHECKED = "unchecked"
 
 
 MALFORMED_KINDS = frozenset(
@@ -132,6 +147,13 @@ class EncryptionFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveFinding:
+    kind: ActiveKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LimitHit:
     kind: LimitKind
     where: str
@@ -153,6 +175,7 @@ class MessageInspection:
     problems: tuple[StructuralProblem, ...]
     signed: bool
     total_bytes: int
+    active: tuple[ActiveFinding, ...] = ()
 
     @property
     def malformed(self) -> bool:
