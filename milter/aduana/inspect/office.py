@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import olefile
 from oletools import oleobj, olevba
+from oletools.thirdparty.oledump.plugin_biff import cBIFF
 
 from aduana.inspect.embedded import EmbeddedFile
 from aduana.inspect.model import ActiveKind
@@ -27,6 +28,7 @@ _VBA_MEMBER_SUFFIX = "vbaproject.bin"
 _XLM_MEMBER_PREFIXES = ("xl/macrosheets/", "xl/intl-macrosheets/")
 _PACKAGE_STREAM = "\x01ole10native"
 _MAX_PACKAGES = 20
+_MACRO_SHEET = "Excel 4.0 macro sheet"
 _READ_ERRORS = (
     OSError,
     ValueError,
@@ -73,13 +75,29 @@ def scan_compound_file(data: bytes) -> OfficeScan:
         macros: set[ActiveKind] = set()
         if parser.detect_vba_macros():
             macros.add(ActiveKind.VBA_MACRO)
-        if parser.detect_xlm_macros():
+        if _has_macro_sheet(parser.ole_file):
             macros.add(ActiveKind.XLM_MACRO)
     except _READ_ERRORS as error:
         return OfficeScan(packages=packages, unreadable=type(error).__name__)
     finally:
         parser.close()
     return OfficeScan(macros=frozenset(macros), packages=packages)
+
+
+def _has_macro_sheet(ole: olefile.OleFileIO[str] | None) -> bool:
+    """An Excel 97 workbook that declares an Excel 4 macro sheet (a BOUNDSHEET record
+    of type 1), read with oledump's BIFF plugin as olevba does. olevba runs it only
+    when the file's class id says Excel, which a sender can blank; this looks at every
+    Workbook or Book stream."""
+    if ole is None:
+        return False
+    for stream in ("Workbook", "Book"):
+        if ole.exists(stream):
+            data = ole.openstream(stream).read()
+            sheets = cBIFF(name=[stream], stream=data, options="-o BOUNDSHEET").Analyze()
+            if any(_MACRO_SHEET in line for line in sheets):
+                return True
+    return False
 
 
 def _ole_packages(data: bytes) -> tuple[EmbeddedFile, ...]:

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.active_content import active_content_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
 from aduana.policy.bulk import bulk_reasons
@@ -31,6 +32,7 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     size_reasons,
     attachment_reasons,
     encryption_reasons,
+    active_content_reasons,
     mass_mailing_reasons,
     content_reasons,
     dlp_reasons,
