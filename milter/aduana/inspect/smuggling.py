@@ -5,7 +5,8 @@ The heuristic (docs/scripts.md) needs all three steps of the technique in one HT
 or SVG file:
 
 1. **decode** a payload: `atob(`, `Uint8Array`, `charCodeAt`/`fromCharCode`, a
-   `base64ToArrayBuffer` helper, or a base64 literal of 400 characters or more;
+   `base64ToArrayBuffer` helper, or a base64 string or data URI of 400 characters or
+   more;
 2. **build** a file: `new Blob(`, `new File(`, or a `data:` URI of a type that is not
    an image;
 3. **save** it: `msSaveOrOpenBlob`/`msSaveBlob`, or a `download` attribute set on a
@@ -27,7 +28,7 @@ HTML_EXTENSIONS = frozenset({"htm", "html", "xhtml", "shtml", "svg", "hta"})
 
 _DECODE = re.compile(
     r"\batob\s*\(|\bUint8Array\b|\bcharCodeAt\s*\(|\bfromCharCode\s*\(|base64ToArrayBuffer"
-    r"|[\"'`][A-Za-z0-9+/\\\r\n]{400,}={0,2}[\"'`]",
+    r"|[\"'`][A-Za-z0-9+/\\\r\n]{400,}={0,2}[\"'`]|;base64,[A-Za-z0-9+/]{400,}",
     re.IGNORECASE,
 )
 _BUILD = re.compile(
