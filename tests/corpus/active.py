@@ -63,10 +63,7 @@ PYTHON = (
     "    main()\n"
 )
 SHELL_NO_SHEBANG = (
-    "export DEST=/tmp/x\n"
-    'mkdir -p "$DEST"\n'
-    "curl -s http://127.0.0.1/a | sh\n"
-    'chmod +x "$DEST/a"\n'
+    'export DEST=/tmp/x\nmkdir -p "$DEST"\ncurl -s http://127.0.0.1/a | sh\nchmod +x "$DEST/a"\n'
 )
 SPANISH_PROSE = (
     "Estimado Director:\n\n"
@@ -171,46 +168,222 @@ ACCEPT = "accept"
 
 CASES: tuple[ActiveCase, ...] = (
     ActiveCase("docm_vba", ".docm con word/vbaProject.bin", MACROS, single(ab.docm, "oficio.docm")),
-    ActiveCase("docm_as_docx", ".docm con macros renombrado .docx", MACROS, single(ab.docm, "oficio.docx", DOCX)),
-    ActiveCase("xlsm_xlm", ".xlsm con hoja de macros Excel 4 (sin VBA)", MACROS, single(lambda: ab.xlsx(xlm=True), "libro.xlsm")),
-    ActiveCase("doc_vba", "Word 97 con proyecto VBA (almacenamiento Macros)", MACROS, single(ab.legacy_doc_with_macros, "oficio.doc", "application/msword")),
-    ActiveCase("xls_xlm", "Excel 97 con hoja de macros Excel 4", MACROS, single(ab.xls_with_xlm, "libro.xls", "application/vnd.ms-excel")),
-    ActiveCase("zip_docm", ".docm dentro de un zip", MACROS, single(lambda: blobs.zip_of({"oficio.docm": ab.docm()}), "oficio.zip")),
-    ActiveCase("ole_package_exe", ".docx con un objeto OLE Package que lleva un .exe", BLOCKED, single(lambda: ab.docx_with_package("factura.exe", blobs.pe_exe()), "factura.docx", DOCX)),
-    ActiveCase("pdf_embedded_exe", "PDF con un .exe adjunto (EmbeddedFiles)", BLOCKED, single(lambda: ab.pdf_with_attachment("factura.exe", blobs.pe_exe()), "factura.pdf", "application/pdf")),
-    ActiveCase("pdf_annotation_exe", "PDF con un .exe en una anotación FileAttachment", BLOCKED, single(lambda: ab.pdf_with_annotation_attachment("pago.exe", blobs.pe_exe()), "pago.pdf", "application/pdf")),
-    ActiveCase("chm", "ayuda HTML compilada (.chm) con nombre .dat", BLOCKED, single(ab.chm, "manual.dat")),
-    ActiveCase("powershell_txt", "PowerShell renombrado .txt", BLOCKED, _text(POWERSHELL, "notas.txt")),
-    ActiveCase("powershell_utf16_txt", "PowerShell en UTF-16 con BOM renombrado .txt", BLOCKED, single(lambda: b"\xff\xfe" + POWERSHELL.encode("utf-16-le"), "notas.txt", "text/plain")),
-    ActiveCase("powershell_one_liner", "línea de PowerShell con IEX y DownloadString", BLOCKED, _text(POWERSHELL_ONE_LINER, "comando.txt")),
+    ActiveCase(
+        "docm_as_docx",
+        ".docm con macros renombrado .docx",
+        MACROS,
+        single(ab.docm, "oficio.docx", DOCX),
+    ),
+    ActiveCase(
+        "xlsm_xlm",
+        ".xlsm con hoja de macros Excel 4 (sin VBA)",
+        MACROS,
+        single(lambda: ab.xlsx(xlm=True), "libro.xlsm"),
+    ),
+    ActiveCase(
+        "doc_vba",
+        "Word 97 con proyecto VBA (almacenamiento Macros)",
+        MACROS,
+        single(ab.legacy_doc_with_macros, "oficio.doc", "application/msword"),
+    ),
+    ActiveCase(
+        "xls_xlm",
+        "Excel 97 con hoja de macros Excel 4",
+        MACROS,
+        single(ab.xls_with_xlm, "libro.xls", "application/vnd.ms-excel"),
+    ),
+    ActiveCase(
+        "zip_docm",
+        ".docm dentro de un zip",
+        MACROS,
+        single(lambda: blobs.zip_of({"oficio.docm": ab.docm()}), "oficio.zip"),
+    ),
+    ActiveCase(
+        "ole_package_exe",
+        ".docx con un objeto OLE Package que lleva un .exe",
+        BLOCKED,
+        single(lambda: ab.docx_with_package("factura.exe", blobs.pe_exe()), "factura.docx", DOCX),
+    ),
+    ActiveCase(
+        "pdf_embedded_exe",
+        "PDF con un .exe adjunto (EmbeddedFiles)",
+        BLOCKED,
+        single(
+            lambda: ab.pdf_with_attachment("factura.exe", blobs.pe_exe()),
+            "factura.pdf",
+            "application/pdf",
+        ),
+    ),
+    ActiveCase(
+        "pdf_annotation_exe",
+        "PDF con un .exe en una anotación FileAttachment",
+        BLOCKED,
+        single(
+            lambda: ab.pdf_with_annotation_attachment("pago.exe", blobs.pe_exe()),
+            "pago.pdf",
+            "application/pdf",
+        ),
+    ),
+    ActiveCase(
+        "chm", "ayuda HTML compilada (.chm) con nombre .dat", BLOCKED, single(ab.chm, "manual.dat")
+    ),
+    ActiveCase(
+        "powershell_txt", "PowerShell renombrado .txt", BLOCKED, _text(POWERSHELL, "notas.txt")
+    ),
+    ActiveCase(
+        "powershell_utf16_txt",
+        "PowerShell en UTF-16 con BOM renombrado .txt",
+        BLOCKED,
+        single(lambda: b"\xff\xfe" + POWERSHELL.encode("utf-16-le"), "notas.txt", "text/plain"),
+    ),
+    ActiveCase(
+        "powershell_one_liner",
+        "línea de PowerShell con IEX y DownloadString",
+        BLOCKED,
+        _text(POWERSHELL_ONE_LINER, "comando.txt"),
+    ),
     ActiveCase("vbscript_txt", "VBScript renombrado .txt", BLOCKED, _text(VBSCRIPT, "leeme.txt")),
-    ActiveCase("jscript_txt", "JScript (WSH) renombrado .txt", BLOCKED, _text(JSCRIPT, "leeme.txt")),
-    ActiveCase("encoded_jscript", "JScript codificado (#@~^) renombrado .txt", BLOCKED, _text(ENCODED_JSCRIPT, "datos.txt")),
-    ActiveCase("batch_txt", "batch sin @echo off renombrado .txt", BLOCKED, _text(BATCH_NO_HEADER, "pasos.txt")),
+    ActiveCase(
+        "jscript_txt", "JScript (WSH) renombrado .txt", BLOCKED, _text(JSCRIPT, "leeme.txt")
+    ),
+    ActiveCase(
+        "encoded_jscript",
+        "JScript codificado (#@~^) renombrado .txt",
+        BLOCKED,
+        _text(ENCODED_JSCRIPT, "datos.txt"),
+    ),
+    ActiveCase(
+        "batch_txt",
+        "batch sin @echo off renombrado .txt",
+        BLOCKED,
+        _text(BATCH_NO_HEADER, "pasos.txt"),
+    ),
     ActiveCase("hta_txt", "HTA renombrado .txt", BLOCKED, _text(HTA, "aviso.txt", "text/html")),
     ActiveCase("python_txt", "Python renombrado .txt", BLOCKED, _text(PYTHON, "util.txt")),
-    ActiveCase("shell_txt", "shell sin shebang renombrado .txt", BLOCKED, _text(SHELL_NO_SHEBANG, "instalar.txt")),
-    ActiveCase("html_smuggling", "HTML que arma un .exe con atob + Blob + download", SMUGGLED, _text(SMUGGLING, "factura.html", "text/html")),
-    ActiveCase("html_smuggling_mssave", "HTML smuggling con msSaveOrOpenBlob", SMUGGLED, _text(SMUGGLING_MS_SAVE, "recibo.htm", "text/html")),
-    ActiveCase("html_smuggling_data_uri", "HTML con data: URI y atributo download", SMUGGLED, _text(SMUGGLING_DATA_URI, "recibo.html", "text/html")),
-    ActiveCase("odt_encrypted", "OpenDocument con contraseña (manifest encryption-data)", ENCRYPTION, single(lambda: ab.odt(encrypted=True), "acta.odt", "application/vnd.oasis.opendocument.text")),
-    ActiveCase("office_irm", "documento de Office con IRM/DRM (\\x06DataSpaces)", ENCRYPTION, single(ab.office_irm, "reservado.docx", DOCX)),
-    ActiveCase("pdf_aes256", "PDF AES-256 con contraseña de usuario", ENCRYPTION, single(lambda: ab.pdf_encrypted("secreto", "AES-256"), "c.pdf", "application/pdf")),
-    ActiveCase("pdf_rc4", "PDF RC4-128 con contraseña de usuario", ENCRYPTION, single(lambda: ab.pdf_encrypted("secreto", "RC4-128"), "c.pdf", "application/pdf")),
-    ActiveCase("pdf_encrypt_in_update", "PDF cifrado en una actualización incremental", ENCRYPTION, single(ab.pdf_encrypted_in_update, "c.pdf", "application/pdf")),
-    ActiveCase("benign_docx", "docx real sin macros", ACCEPT, single(blobs.docx, "oficio.docx", DOCX)),
+    ActiveCase(
+        "shell_txt",
+        "shell sin shebang renombrado .txt",
+        BLOCKED,
+        _text(SHELL_NO_SHEBANG, "instalar.txt"),
+    ),
+    ActiveCase(
+        "html_smuggling",
+        "HTML que arma un .exe con atob + Blob + download",
+        SMUGGLED,
+        _text(SMUGGLING, "factura.html", "text/html"),
+    ),
+    ActiveCase(
+        "html_smuggling_mssave",
+        "HTML smuggling con msSaveOrOpenBlob",
+        SMUGGLED,
+        _text(SMUGGLING_MS_SAVE, "recibo.htm", "text/html"),
+    ),
+    ActiveCase(
+        "html_smuggling_data_uri",
+        "HTML con data: URI y atributo download",
+        SMUGGLED,
+        _text(SMUGGLING_DATA_URI, "recibo.html", "text/html"),
+    ),
+    ActiveCase(
+        "odt_encrypted",
+        "OpenDocument con contraseña (manifest encryption-data)",
+        ENCRYPTION,
+        single(
+            lambda: ab.odt(encrypted=True), "acta.odt", "application/vnd.oasis.opendocument.text"
+        ),
+    ),
+    ActiveCase(
+        "office_irm",
+        "documento de Office con IRM/DRM (\\x06DataSpaces)",
+        ENCRYPTION,
+        single(ab.office_irm, "reservado.docx", DOCX),
+    ),
+    ActiveCase(
+        "pdf_aes256",
+        "PDF AES-256 con contraseña de usuario",
+        ENCRYPTION,
+        single(lambda: ab.pdf_encrypted("secreto", "AES-256"), "c.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "pdf_rc4",
+        "PDF RC4-128 con contraseña de usuario",
+        ENCRYPTION,
+        single(lambda: ab.pdf_encrypted("secreto", "RC4-128"), "c.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "pdf_encrypt_in_update",
+        "PDF cifrado en una actualización incremental",
+        ENCRYPTION,
+        single(ab.pdf_encrypted_in_update, "c.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "benign_docx", "docx real sin macros", ACCEPT, single(blobs.docx, "oficio.docx", DOCX)
+    ),
     ActiveCase("benign_xlsx", "xlsx sin macros", ACCEPT, single(ab.xlsx, "libro.xlsx", XLSX)),
-    ActiveCase("benign_xls", "Excel 97 sin macros", ACCEPT, single(ab.xls_plain, "libro.xls", "application/vnd.ms-excel")),
-    ActiveCase("benign_odt", "OpenDocument sin contraseña", ACCEPT, single(ab.odt, "acta.odt", "application/vnd.oasis.opendocument.text")),
-    ActiveCase("benign_pdf_empty_password", "PDF cifrado con contraseña de usuario vacía (AES-256)", ACCEPT, single(lambda: ab.pdf_encrypted("", "AES-256"), "oficio.pdf", "application/pdf")),
-    ActiveCase("benign_pdf_empty_password_rc4", "PDF cifrado con contraseña de usuario vacía (RC4)", ACCEPT, single(lambda: ab.pdf_encrypted("", "RC4-128"), "oficio.pdf", "application/pdf")),
-    ActiveCase("benign_pdf_attachment", "PDF con un .txt adjunto", ACCEPT, single(lambda: ab.pdf_with_attachment("notas.txt", b"Notas de la reunion.\n"), "acta.pdf", "application/pdf")),
-    ActiveCase("benign_pdf_javascript", "PDF con JavaScript (se informa, no se rechaza)", ACCEPT, single(ab.pdf_with_javascript, "formulario.pdf", "application/pdf")),
-    ActiveCase("benign_spanish_prose", "prosa en español con $ y «Set»", ACCEPT, _text(SPANISH_PROSE, "oficio.txt")),
+    ActiveCase(
+        "benign_xls",
+        "Excel 97 sin macros",
+        ACCEPT,
+        single(ab.xls_plain, "libro.xls", "application/vnd.ms-excel"),
+    ),
+    ActiveCase(
+        "benign_odt",
+        "OpenDocument sin contraseña",
+        ACCEPT,
+        single(ab.odt, "acta.odt", "application/vnd.oasis.opendocument.text"),
+    ),
+    ActiveCase(
+        "benign_pdf_empty_password",
+        "PDF cifrado con contraseña de usuario vacía (AES-256)",
+        ACCEPT,
+        single(lambda: ab.pdf_encrypted("", "AES-256"), "oficio.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "benign_pdf_empty_password_rc4",
+        "PDF cifrado con contraseña de usuario vacía (RC4)",
+        ACCEPT,
+        single(lambda: ab.pdf_encrypted("", "RC4-128"), "oficio.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "benign_pdf_attachment",
+        "PDF con un .txt adjunto",
+        ACCEPT,
+        single(
+            lambda: ab.pdf_with_attachment("notas.txt", b"Notas de la reunion.\n"),
+            "acta.pdf",
+            "application/pdf",
+        ),
+    ),
+    ActiveCase(
+        "benign_pdf_javascript",
+        "PDF con JavaScript (se informa, no se rechaza)",
+        ACCEPT,
+        single(ab.pdf_with_javascript, "formulario.pdf", "application/pdf"),
+    ),
+    ActiveCase(
+        "benign_spanish_prose",
+        "prosa en español con $ y «Set»",
+        ACCEPT,
+        _text(SPANISH_PROSE, "oficio.txt"),
+    ),
     ActiveCase("benign_csv", "CSV de directorio", ACCEPT, _text(CSV, "directorio.csv", "text/csv")),
     ActiveCase("benign_ics", "invitación .ics", ACCEPT, _text(ICS, "reunion.ics", "text/calendar")),
-    ActiveCase("benign_quoted_command", "respuesta que cita un comando de PowerShell", ACCEPT, _text(QUOTED_COMMAND, "respuesta.txt")),
-    ActiveCase("benign_body_with_script", "script citado en el cuerpo del mensaje", ACCEPT, body_with_code),
-    ActiveCase("benign_html", "HTML adjunto con script ordinario e imagen data:", ACCEPT, _text(BENIGN_HTML, "agenda.html", "text/html")),
-    ActiveCase("benign_html_body", "cuerpo HTML con script ordinario", ACCEPT, html_body(BENIGN_HTML)),
+    ActiveCase(
+        "benign_quoted_command",
+        "respuesta que cita un comando de PowerShell",
+        ACCEPT,
+        _text(QUOTED_COMMAND, "respuesta.txt"),
+    ),
+    ActiveCase(
+        "benign_body_with_script", "script citado en el cuerpo del mensaje", ACCEPT, body_with_code
+    ),
+    ActiveCase(
+        "benign_html",
+        "HTML adjunto con script ordinario e imagen data:",
+        ACCEPT,
+        _text(BENIGN_HTML, "agenda.html", "text/html"),
+    ),
+    ActiveCase(
+        "benign_html_body", "cuerpo HTML con script ordinario", ACCEPT, html_body(BENIGN_HTML)
+    ),
 )

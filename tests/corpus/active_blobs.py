@@ -73,6 +73,14 @@ def compound_file(tree: Tree) -> bytes:
     header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
     header += struct.pack("<IIIIIIIII", 0, fat_sectors, dir_start, 0, 4096, _END, 0, _END, 0)
     header += struct.pack("<109I", *difat)
+    directory = _directory(entries, starts, dir_sectors)
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
+    return header + fat_bytes + directory + b"".join(body for _, body in streams)
+
+
+def _directory(
+    entries: list[dict[str, object]], starts: dict[int, tuple[int, int]], sectors: int
+) -> bytes:
     directory = b""
     for index, entry in enumerate(entries):
         name = str(entry["name"])
@@ -87,10 +95,9 @@ def compound_file(tree: Tree) -> bytes:
         )
     empty = b"\x00" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", *[_NONE] * 3)
     empty += b"\x00" * 36 + struct.pack("<IQ", 0, 0)
-    while len(directory) < dir_sectors * _SECTOR:
+    while len(directory) < sectors * _SECTOR:
         directory += empty
-    fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
-    return header + fat_bytes + directory + b"".join(body for _, body in streams)
+    return directory
 
 
 def vba_project() -> Tree:
@@ -100,7 +107,7 @@ def vba_project() -> Tree:
         "VBA": {
             "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00\x00\x00",
             "dir": b"\x01\x00\x00",
-            "Module1": b"\x00Attribut\x00e VB_Name = \"Module1\"",
+            "Module1": b'\x00Attribut\x00e VB_Name = "Module1"',
         },
     }
 
@@ -196,7 +203,7 @@ def odt(*, encrypted: bool = False) -> bytes:
     """An OpenDocument text; with `encrypted`, the manifest declares encryption data
     for content.xml, as LibreOffice writes for "Save with password"."""
     encryption = (
-        "<manifest:encryption-data manifest:checksum-type=\"SHA1/1K\" manifest:checksum=\"x\">"
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
         '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" '
         'manifest:initialisation-vector="x"/></manifest:encryption-data>'
         if encrypted
@@ -294,12 +301,11 @@ def pdf_encrypted_in_update() -> bytes:
 def pdf_with_annotation_attachment(name: str, data: bytes) -> bytes:
     """A file attached through a page annotation (not the EmbeddedFiles name tree)."""
     writer = _writer_with_page()
-    stream = writer._add_object(  # noqa: SLF001  (pypdf has no public API for this)
-        pypdf.generic.DecodedStreamObject()
-    )
-    stream_obj = stream.get_object()
-    stream_obj.set_data(data)
-    stream_obj[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    payload = pypdf.generic.DecodedStreamObject()
+    payload.set_data(data)
+    payload[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    # pypdf has no public call to add an indirect object.
+    stream = writer._add_object(payload)
     spec = DictionaryObject(
         {
             NameObject("/Type"): NameObject("/Filespec"),
@@ -315,10 +321,8 @@ def pdf_with_annotation_attachment(name: str, data: bytes) -> bytes:
             NameObject("/FS"): spec,
         }
     )
-    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])  # noqa: SLF001
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
     return _pdf_bytes(writer)
-
-
 
 
 def chm() -> bytes:

@@ -50,12 +50,11 @@ _MARKERS: tuple[tuple[re.Pattern[str], ScriptKind], ...] = (
     ),
     (re.compile(r"<scriptlet\b", re.IGNORECASE), ScriptKind.WINDOWS_SCRIPT_FILE),
 )
-_SHEBANG = re.compile(r"^#!\s*/\S*?(?:env\s+)?(?P<interpreter>\w+)")
+_SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?P<interpreter>[a-z]+)")
 _SHEBANG_KINDS = {
     "pwsh": ScriptKind.POWERSHELL,
     "powershell": ScriptKind.POWERSHELL,
     "python": ScriptKind.PYTHON,
-    "python3": ScriptKind.PYTHON,
     "node": ScriptKind.JSCRIPT,
 }
 # Lines that are code in any language: braces, brackets, separators alone.

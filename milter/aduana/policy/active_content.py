@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.config.schema import ActiveContentRules, Mode, ReportOrAction
-from aduana.inspect import ActiveKind
+from aduana.inspect import ActiveFinding, ActiveKind
 from aduana.policy.attachments import describe
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import exempt, scopes
@@ -37,7 +37,11 @@ def active_content_reasons(ctx: RuleContext) -> Iterator[Reason]:
         authorised = scope.governs_sender and exempt(scope.organisation, rule.authorised, account)
         language = ctx.language_of(scope.organisation)
         judged: set[str] = set()
-        for finding in inspection.active:
+        # The outermost finding names the file the user knows (the .docm rather than
+        # its vbaProject.bin).
+        for finding in sorted(
+            inspection.active, key=lambda f: f.where.count("!") + f.where.count("#")
+        ):
             setting = _setting(rule, finding.kind)
             group = "macros" if finding.kind in _MACROS else finding.kind.value
             if setting is None or group in judged:
@@ -65,3 +69,8 @@ def _setting(rule: ActiveContentRules, kind: ActiveKind) -> ReportOrAction | Non
         ActiveKind.PDF_JAVASCRIPT: rule.pdf_javascript,
         ActiveKind.UNCHECKED: rule.unchecked,
     }[kind]
+
+
+def _depth(finding: ActiveFinding) -> int:
+    """How deep a finding sits: archive members ("!") and embedded objects ("#")."""
+    return finding.where.count("!") + finding.where.count("#")
