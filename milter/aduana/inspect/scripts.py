@@ -39,16 +39,17 @@ class ScriptKind(StrEnum):
 MIN_SIGNALS = 2
 MIN_CODE_RATIO = 0.6
 _MAX_LINES = 400
-_SCAN_BYTES = 64 * 1024
+_SCAN_BYTES = 16 * 1024
 
-_MARKERS: tuple[tuple[re.Pattern[str], ScriptKind], ...] = (
-    (re.compile(r"#@~\^[A-Za-z0-9+/]{6}=="), ScriptKind.ENCODED),
-    (re.compile(r"<hta:application\b", re.IGNORECASE), ScriptKind.HTA),
+_MARKERS: tuple[tuple[str, re.Pattern[str], ScriptKind], ...] = (
+    ("#@~^", re.compile(r"#@~\^[A-Za-z0-9+/]{6}=="), ScriptKind.ENCODED),
+    ("<hta:application", re.compile(r"<hta:application\b", re.IGNORECASE), ScriptKind.HTA),
     (
+        "<job",
         re.compile(r"<job\b[^>]*>.*?<script\b[^>]*\blanguage\s*=", re.IGNORECASE | re.DOTALL),
         ScriptKind.WINDOWS_SCRIPT_FILE,
     ),
-    (re.compile(r"<scriptlet\b", re.IGNORECASE), ScriptKind.WINDOWS_SCRIPT_FILE),
+    ("<scriptlet", re.compile(r"<scriptlet\b", re.IGNORECASE), ScriptKind.WINDOWS_SCRIPT_FILE),
 )
 _SHEBANG = re.compile(r"^#!\s*(?:\S*/)?(?:env\s+(?:-\S+\s+)*)?(?P<interpreter>[a-z]+)")
 _SHEBANG_KINDS = {
@@ -59,42 +60,69 @@ _SHEBANG_KINDS = {
 }
 # Lines that are code in any language: braces, brackets, separators alone.
 _PUNCTUATION = re.compile(r"^[\s{}()\[\];,]+$")
+_FLAGS = re.IGNORECASE | re.MULTILINE
 
 
-def _any(*patterns: str, flags: int = re.IGNORECASE | re.MULTILINE) -> list[re.Pattern[str]]:
+@dataclass(frozen=True)
+class _Signal:
+    """A token of a language. Python's `re` searches slowly for a pattern that starts
+    with `\\b` or ignores case, so the pattern runs only when one of its `needles`
+    (lower case) is in the lower-cased text: a 64 KB letter costs a few `in` tests."""
+
+    needles: tuple[str, ...]
+    pattern: re.Pattern[str]
+
+    def found(self, text: str, lowered: str) -> bool:
+        return any(n in lowered for n in self.needles) and self.pattern.search(text) is not None
+
+
+def _signal(needles: str, pattern: str, flags: int = _FLAGS) -> _Signal:
+    return _Signal(tuple(needles.split("|")), re.compile(pattern, flags))
+
+
+def _any(*patterns: str, flags: int = _FLAGS) -> list[re.Pattern[str]]:
     return [re.compile(p, flags) for p in patterns]
 
 
 @dataclass(frozen=True)
 class _Language:
     kind: ScriptKind
-    signals: list[re.Pattern[str]]
+    signals: list[_Signal]
     """Distinct tokens of the language; each counts once."""
     lines: list[re.Pattern[str]]
     """Besides the signals, what an ordinary line of the language looks like."""
 
 
-_CMDLET = (
-    r"\b(?:Get|Set|New|Remove|Invoke|Start|Stop|Write|Out|Add|Import|Export|ConvertTo|"
-    r"ConvertFrom|Select|Where|ForEach|Test|Copy|Move|Expand|Compress|Register)-[A-Z][A-Za-z]+"
+_VERBS = (
+    "Get|Set|New|Remove|Invoke|Start|Stop|Write|Out|Add|Import|Export|ConvertTo|ConvertFrom|"
+    "Select|Where|ForEach|Test|Copy|Move|Expand|Compress|Register"
 )
+_CMDLET = rf"\b(?:{_VERBS})-[A-Z][A-Za-z]+"
+_CMDLET_NEEDLES = "|".join(f"{verb.lower()}-" for verb in _VERBS.split("|"))
 _LANGUAGES = (
     _Language(
         ScriptKind.POWERSHELL,
         signals=[
-            *_any(
-                r"\b(?:Invoke-Expression|IEX)\b",
-                r"\bNew-Object\b",
-                r"\.Download(?:String|File|Data)\s*\(",
+            _signal("invoke-expression|iex", r"\b(?:Invoke-Expression|IEX)\b"),
+            _signal("new-object", r"\bNew-Object\b"),
+            _signal(".download", r"\.Download(?:String|File|Data)\s*\("),
+            _signal(
+                "-encodedcommand|-executionpolicy|-noprofile|-windowstyle|-noninteractive",
                 r"\s-(?:EncodedCommand|ExecutionPolicy|NoProfile|WindowStyle|NonInteractive)\b",
-                r"\[(?:System\.)?[\w.]+\]::\w+",
-                r"\$env:\w+",
+            ),
+            _signal("]::", r"\[(?:System\.)?[\w.]+\]::\w+"),
+            _signal("$env:", r"\$env:\w+"),
+            _signal(
+                "out-null|select-object|where-object|foreach-object|out-file",
                 r"\|\s*(?:Out-Null|Select-Object|Where-Object|ForEach-Object|Out-File)\b",
-                r"\bparam\s*\(\s*(?:\[|\$)",
-                r"\[CmdletBinding\(",
+            ),
+            _signal("param", r"\bparam\s*\(\s*(?:\[|\$)"),
+            _signal("[cmdletbinding(", r"\[CmdletBinding\("),
+            _signal(
+                "$true|$false|$null|$psscriptroot|$psversiontable|$args",
                 r"\$(?:true|false|null|PSScriptRoot|PSVersionTable|args)\b",
             ),
-            re.compile(_CMDLET),
+            _signal(_CMDLET_NEEDLES, _CMDLET, re.MULTILINE),
         ],
         lines=[
             re.compile(_CMDLET),
@@ -109,18 +137,18 @@ _LANGUAGES = (
     ),
     _Language(
         ScriptKind.VBSCRIPT,
-        signals=_any(
-            r"\bCreateObject\s*\(",
-            r"\bWScript\.\w+",
-            r"^\s*Dim\s+\w+",
-            r"^\s*Set\s+\w+\s*=",
-            r"^\s*(?:Private\s+|Public\s+)?(?:Sub|Function)\s+\w+",
-            r"^\s*End\s+(?:Sub|Function|If|With|Select)\b",
-            r"\bOn\s+Error\s+Resume\s+Next\b",
-            r"\bExecute(?:Global)?\s*\(",
-            r"\bChrW?\s*\(\s*\d+\s*\)\s*&",
-            r"\bMsgBox\b",
-        ),
+        signals=[
+            _signal("createobject", r"\bCreateObject\s*\("),
+            _signal("wscript.", r"\bWScript\.\w+"),
+            _signal("dim ", r"^\s*Dim\s+\w+"),
+            _signal("set ", r"^\s*Set\s+\w+\s*="),
+            _signal("sub |function ", r"^\s*(?:Private\s+|Public\s+)?(?:Sub|Function)\s+\w+"),
+            _signal("end ", r"^\s*End\s+(?:Sub|Function|If|With|Select)\b"),
+            _signal("resume", r"\bOn\s+Error\s+Resume\s+Next\b"),
+            _signal("execute", r"\bExecute(?:Global)?\s*\("),
+            _signal("chr", r"\bChrW?\s*\(\s*\d+\s*\)\s*&"),
+            _signal("msgbox", r"\bMsgBox\b"),
+        ],
         lines=_any(
             r"^\s*(?:'|Rem\s)",
             r"^\s*[\w.]+\s*=\s*\S",
@@ -130,32 +158,37 @@ _LANGUAGES = (
     ),
     _Language(
         ScriptKind.JSCRIPT,
-        signals=_any(
-            r"\bnew\s+ActiveXObject\s*\(",
-            r"\bWScript\.\w+",
-            r"\beval\s*\(",
-            r"\bString\.fromCharCode\s*\(",
-            r"\bfunction\s*\w*\s*\([^)]*\)\s*\{",
-            r"\b(?:var|let|const)\s+\w+\s*=",
-            r"\.(?:Run|ShellExecute|Exec)\s*\(",
-            r"\b(?:GetObject|Enumerator)\s*\(",
-        ),
+        signals=[
+            _signal("activexobject", r"\bnew\s+ActiveXObject\s*\("),
+            _signal("wscript.", r"\bWScript\.\w+"),
+            _signal("eval", r"\beval\s*\("),
+            _signal("fromcharcode", r"\bString\.fromCharCode\s*\("),
+            _signal("function", r"\bfunction\s*\w*\s*\([^)]*\)\s*\{"),
+            _signal("var |let |const ", r"\b(?:var|let|const)\s+\w+\s*="),
+            _signal(".run|.shellexecute|.exec", r"\.(?:Run|ShellExecute|Exec)\s*\("),
+            _signal("getobject|enumerator", r"\b(?:GetObject|Enumerator)\s*\("),
+        ],
         lines=_any(r";\s*$", r"[{}]\s*$", r"^\s*//", r"^\s*/?\*"),
     ),
     _Language(
         ScriptKind.BATCH,
-        signals=_any(
-            r"^\s*@?echo\s+off\b",
-            r"%~?[0-9a-z]\b|%\w+%",
-            r"^\s*(?:setlocal|endlocal)\b",
-            r"^\s*set\s+(?:/[ap]\s+)?\"?\w+=",
-            r"^\s*goto\s+:?\w+",
-            r"^\s*:\w+\s*$",
-            r"\bif\s+(?:not\s+)?(?:exist|defined|errorlevel)\b",
-            r"^\s*call\s+:?\S",
-            r"\b(?:powershell|mshta|certutil|bitsadmin|regsvr32|rundll32|wscript|cscript)"
-            r"(?:\.exe)?\s+[/-]",
-        ),
+        signals=[
+            _signal("echo off", r"^\s*@?echo\s+off\b"),
+            _signal("%", r"%~?[0-9a-z]\b|%\w+%"),
+            _signal("setlocal|endlocal", r"^\s*(?:setlocal|endlocal)\b"),
+            _signal("set ", r"^\s*set\s+(?:/[ap]\s+)?\"?\w+="),
+            _signal("goto", r"^\s*goto\s+:?\w+"),
+            _signal("\n:", r"^\s*:\w+\s*$"),
+            _signal(
+                "exist|defined|errorlevel", r"\bif\s+(?:not\s+)?(?:exist|defined|errorlevel)\b"
+            ),
+            _signal("call ", r"^\s*call\s+:?\S"),
+            _signal(
+                "powershell|mshta|certutil|bitsadmin|regsvr32|rundll32|wscript|cscript",
+                r"\b(?:powershell|mshta|certutil|bitsadmin|regsvr32|rundll32|wscript|cscript)"
+                r"(?:\.exe)?\s+[/-]",
+            ),
+        ],
         lines=_any(
             r"^\s*(?:rem\b|::|@)",
             r"^\s*(?:del|copy|move|xcopy|mkdir|md|cd|dir|exit|pause|cls|title|color|ren|start|"
@@ -164,16 +197,16 @@ _LANGUAGES = (
     ),
     _Language(
         ScriptKind.SHELL,
-        signals=_any(
-            r"\b(?:curl|wget)\s+\S+.*\|\s*(?:ba|z|da)?sh\b",
-            r"\bchmod\s+(?:\+x|[0-7]{3,4})\b",
-            r"^\s*(?:fi|done|esac)\s*$",
-            r";\s*(?:then|do)\s*$",
-            r"\$\{\w+[^}]*\}|\$\(\s*\w",
-            r"2>&1|>\s*/dev/null",
-            r"^\s*export\s+\w+=",
-            r"^\s*\w+\s*\(\)\s*\{",
-        ),
+        signals=[
+            _signal("curl|wget", r"\b(?:curl|wget)\s+\S+.*\|\s*(?:ba|z|da)?sh\b"),
+            _signal("chmod", r"\bchmod\s+(?:\+x|[0-7]{3,4})\b"),
+            _signal("\nfi|\ndone|\nesac", r"^\s*(?:fi|done|esac)\s*$"),
+            _signal(";then|; then|;do|; do", r";\s*(?:then|do)\s*$"),
+            _signal("${|$(", r"\$\{\w+[^}]*\}|\$\(\s*\w"),
+            _signal("2>&1|/dev/null", r"2>&1|>\s*/dev/null"),
+            _signal("export ", r"^\s*export\s+\w+="),
+            _signal("()", r"^\s*\w+\s*\(\)\s*\{"),
+        ],
         lines=_any(
             r"^\s*#",
             r"^\s*(?:if|then|else|elif|fi|for|while|do|done|case|esac|echo|printf|cd|rm|cp|mv|"
@@ -183,16 +216,23 @@ _LANGUAGES = (
     ),
     _Language(
         ScriptKind.PYTHON,
-        signals=_any(
-            r"^\s*import\s+\w+",
-            r"^\s*from\s+[\w.]+\s+import\s+",
-            r"^\s*(?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?:\s*$",
-            r"^\s*class\s+\w+.*:\s*$",
-            r"\bif\s+__name__\s*==\s*[\"']__main__[\"']",
-            r"\b(?:subprocess\.\w+|os\.(?:system|popen))\s*\(",
-            r"^\s*(?:elif|except|finally|with)\b.*:\s*$",
-            flags=re.MULTILINE,
-        ),
+        signals=[
+            _signal("import", r"^\s*import\s+\w+", re.MULTILINE),
+            _signal("import", r"^\s*from\s+[\w.]+\s+import\s+", re.MULTILINE),
+            _signal("def ", r"^\s*(?:async\s+)?def\s+\w+\s*\(.*\)\s*(?:->.*)?:\s*$", re.MULTILINE),
+            _signal("class ", r"^\s*class\s+\w+.*:\s*$", re.MULTILINE),
+            _signal("__main__", r"\bif\s+__name__\s*==\s*[\"']__main__[\"']", re.MULTILINE),
+            _signal(
+                "subprocess.|os.system|os.popen",
+                r"\b(?:subprocess\.\w+|os\.(?:system|popen))\s*\(",
+                re.MULTILINE,
+            ),
+            _signal(
+                "elif|except|finally:|with ",
+                r"^\s*(?:elif|except|finally|with)\b.*:\s*$",
+                re.MULTILINE,
+            ),
+        ],
         lines=_any(
             r"^\s*#",
             r"^\s*(?:if|elif|else|for|while|try|except|finally|with|return|raise|pass|print)\b",
@@ -207,20 +247,21 @@ _LANGUAGES = (
 def script_kind(head: bytes) -> ScriptKind | None:
     """The script language of a text file, or None when it reads as text."""
     text = decode_text(head[:_SCAN_BYTES])
-    for marker, kind in _MARKERS:
-        if marker.search(text):
+    lowered = text.lower()
+    for needle, marker, kind in _MARKERS:
+        if needle in lowered and marker.search(text):
             return kind
     shebang = _SHEBANG.match(text)
     if shebang is not None:
         return _SHEBANG_KINDS.get(shebang.group("interpreter"), ScriptKind.SHELL)
     lines = [line for line in text.splitlines()[:_MAX_LINES] if line.strip()]
-    if not lines:
-        return None
     best: tuple[float, ScriptKind] | None = None
     for language in _LANGUAGES:
+        # Signals first: one search each over the text, and prose rarely has two.
+        if _signals(language, text, lowered) < MIN_SIGNALS:
+            continue
         ratio = _code_ratio(language, lines)
-        passes = ratio >= MIN_CODE_RATIO and _signals(language, text) >= MIN_SIGNALS
-        if passes and (best is None or ratio > best[0]):
+        if ratio >= MIN_CODE_RATIO and (best is None or ratio > best[0]):
             best = (ratio, language.kind)
     return best[1] if best is not None else None
 
@@ -234,12 +275,20 @@ def decode_text(data: bytes) -> str:
     return data.decode("utf-8-sig", "replace")
 
 
-def _signals(language: _Language, text: str) -> int:
-    return sum(1 for pattern in language.signals if pattern.search(text))
+def _signals(language: _Language, text: str, lowered: str) -> int:
+    found = 0
+    for signal in language.signals:
+        if signal.found(text, lowered):
+            found += 1
+            if found >= MIN_SIGNALS:
+                break
+    return found
 
 
 def _code_ratio(language: _Language, lines: list[str]) -> float:
-    patterns = (*language.signals, *language.lines)
+    patterns = (*(s.pattern for s in language.signals), *language.lines)
+    if not lines:
+        return 0.0
     code = sum(
         1
         for line in lines
