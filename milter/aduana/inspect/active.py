@@ -42,7 +42,12 @@ def scan(
     document read whole."""
     if encrypted:
         return ActiveScan(mime, category)
-    if content.body is not None and content.head.startswith(CFB_MAGIC):
+    # A Windows Installer is a Compound File too, and already an executable.
+    if (
+        content.body is not None
+        and content.head.startswith(CFB_MAGIC)
+        and category is not Category.EXECUTABLE
+    ):
         return _compound_file(content, mime, category, cap)
     if content.body is not None and mime == "application/pdf":
         return _pdf(content, mime, category, cap)
