@@ -433,7 +433,11 @@ class _Inspector:
             mime_depth=parent.mime_depth,
             archive_depth=parent.archive_depth + 1,
         )
-        self.content(Content.of(embedded.data, self.limits.magic_head_bytes), origin)
+        content = Content.of(embedded.data, self.limits.magic_head_bytes)
+        try:
+            self.content(content, origin)
+        finally:
+            content.close()
 
     def full_text(
         self, content: Content, origin: _Origin, mime: str, category: Category
