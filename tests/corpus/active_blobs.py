@@ -153,6 +153,21 @@ def ole_package(name: str, data: bytes) -> bytes:
     return compound_file({"\x01Ole10Native": native, "\x01CompObj": b"\x01\x00\xfe\xff"})
 
 
+def rtf_with_package(name: str, data: bytes) -> bytes:
+    """An RTF document with an embedded OLE 1.0 Package object (\\objdata, in hex)."""
+    encoded = name.encode("latin-1") + b"\x00"
+    path = b"C:\\Users\\x\\" + encoded
+    native = struct.pack("<H", 2) + encoded + path + struct.pack("<II", 0x00030000, 0)
+    native += path + struct.pack("<I", len(data)) + data
+    klass = b"Package\x00"
+    ole1 = struct.pack("<II", 0x00000501, 2) + struct.pack("<I", len(klass)) + klass
+    ole1 += struct.pack("<II", 0, 0) + struct.pack("<I", len(native)) + native
+    return (
+        b"{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 Oficio de prueba.\\par"
+        b"{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata " + ole1.hex().encode() + b"}}}"
+    )
+
+
 def _content_types(*overrides: str) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'

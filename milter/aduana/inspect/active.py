@@ -1,5 +1,6 @@
-"""Active content in one piece of content: macros, OLE packages, PDF JavaScript and
-embedded files, scripts that libmagic calls text, HTML smuggling.
+"""Active content in one piece of content: macros, OLE packages, objects embedded in
+RTF, PDF JavaScript and embedded files, scripts that libmagic calls text, HTML
+smuggling.
 
 The pipeline calls `scan` once per part; findings become `ActiveFinding`s, embedded
 files are walked like archive members, and a text part found to be a script gets
@@ -16,6 +17,8 @@ from aduana.inspect.embedded import EmbeddedFile
 from aduana.inspect.encryption import CFB_MAGIC
 from aduana.inspect.model import ActiveKind, Category
 from aduana.inspect.names import extension_of
+
+_RTF_TYPES = frozenset({"text/rtf", "application/rtf"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +52,8 @@ def scan(
         and category is not Category.EXECUTABLE
     ):
         return _compound_file(content, mime, category, cap)
+    if content.body is not None and mime in _RTF_TYPES:
+        return _rtf(content, mime, category, cap)
     if content.body is not None and mime == "application/pdf":
         return _pdf(content, mime, category, cap)
     if _is_html(mime, names):
@@ -71,6 +76,15 @@ def _compound_file(content: Content, mime: str, category: Category, cap: int) ->
     if found.unreadable:
         findings.append((ActiveKind.UNCHECKED, found.unreadable))
     return ActiveScan(mime, category, tuple(findings), found.packages)
+
+
+def _rtf(content: Content, mime: str, category: Category, cap: int) -> ActiveScan:
+    data = content.read_all(cap)
+    if data is None:
+        return ActiveScan(mime, category)
+    found = office.rtf_objects(data)
+    findings = ((ActiveKind.UNCHECKED, found.unreadable),) if found.unreadable else ()
+    return ActiveScan(mime, category, findings, found.packages)
 
 
 def _pdf(content: Content, mime: str, category: Category, cap: int) -> ActiveScan:

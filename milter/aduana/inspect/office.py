@@ -1,5 +1,5 @@
-"""Active content in Office documents: VBA and XLM macros (olevba) and the files
-OLE Package objects carry (oleobj).
+"""Active content in Office documents: VBA and XLM macros (olevba), the files OLE
+Package objects carry (oleobj) and the objects RTF documents embed (rtfobj).
 
 A Compound File (OLE2) is a .doc, .xls or .ppt, the vbaProject.bin of a .docm or
 .xlsm, or an embedded object (word/embeddings/oleObject1.bin); the pipeline hands
@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import olefile
-from oletools import oleobj, olevba
+from oletools import oleobj, olevba, rtfobj
 from oletools.thirdparty.oledump.plugin_biff import cBIFF
 
 from aduana.inspect.embedded import EmbeddedFile
@@ -82,6 +82,25 @@ def scan_compound_file(data: bytes) -> OfficeScan:
     finally:
         parser.close()
     return OfficeScan(macros=frozenset(macros), packages=packages)
+
+
+def rtf_objects(data: bytes) -> OfficeScan:
+    """The objects an RTF document embeds (`\\objdata`): the file inside an OLE
+    Package, or the embedded OLE document itself (a workbook with macros), each to
+    be walked like an attachment."""
+    try:
+        parser = rtfobj.RtfObjParser(data)
+        parser.parse()
+    except _READ_ERRORS as error:
+        return OfficeScan(unreadable=type(error).__name__)
+    found: list[EmbeddedFile] = []
+    for obj in parser.objects[:_MAX_PACKAGES]:
+        if obj.is_package and obj.olepkgdata:
+            name = str(obj.filename or obj.src_path or "").rsplit("\\", 1)[-1]
+            found.append(EmbeddedFile(name=name, data=bytes(obj.olepkgdata)))
+        elif obj.is_ole and obj.oledata:
+            found.append(EmbeddedFile(name="", data=bytes(obj.oledata)))
+    return OfficeScan(packages=tuple(found))
 
 
 def _has_macro_sheet(ole: olefile.OleFileIO[str] | None) -> bool:
