@@ -472,6 +472,8 @@ _PDF_ERRORS = (
     ZeroDivisionError,
     zlib.error,
     OSError,
+    # An encryption handler other than /Standard (certificate encryption, Adobe.PubSec).
+    NotImplementedError,
 )
 
 

@@ -91,7 +91,8 @@ def rtf_objects(data: bytes) -> OfficeScan:
     try:
         parser = rtfobj.RtfObjParser(data)
         parser.parse()
-    except _READ_ERRORS as error:
+    # rtfobj's tokenizer raises a bare RuntimeError on a truncated control word ("{\\").
+    except (*_READ_ERRORS, RuntimeError) as error:
         return OfficeScan(unreadable=type(error).__name__)
     found: list[EmbeddedFile] = []
     for obj in parser.objects[:_MAX_PACKAGES]:
