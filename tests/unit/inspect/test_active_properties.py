@@ -11,11 +11,11 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduana.inspect import office, pdf, scripts, smuggling
+from aduana.inspect import inspect_bytes, office, pdf, scripts, smuggling
 from tests.corpus import active as samples
 from tests.corpus import active_blobs as ab
 from tests.corpus import blobs
-from tests.unit.inspect.test_properties import PROFILE
+from tests.unit.inspect.test_properties import LIMITS, PROFILE
 
 _COMPOUND = [
     ab.vba_project_bin(),
@@ -72,3 +72,12 @@ def test_damaged_rtf_never_raises(data: bytes) -> None:
 def test_any_text_is_judged_without_raising(data: bytes) -> None:
     scripts.script_kind(data)
     smuggling.is_smuggling(data)
+
+
+_MESSAGES = [case.build() for case in samples.CASES]
+
+
+@PROFILE
+@given(damaged(_MESSAGES))
+def test_damaged_message_with_active_content_is_inspected_without_raising(data: bytes) -> None:
+    inspect_bytes(data, LIMITS)
