@@ -9,6 +9,8 @@ from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.model import (
     MALFORMED_KINDS,
     UNINSPECTABLE_KINDS,
+    ActiveFinding,
+    ActiveKind,
     Category,
     EncryptionFinding,
     EncryptionKind,
@@ -27,6 +29,8 @@ from aduana.inspect.pipeline import inspect_bytes, inspect_message
 __all__ = [
     "MALFORMED_KINDS",
     "UNINSPECTABLE_KINDS",
+    "ActiveFinding",
+    "ActiveKind",
     "Category",
     "EncryptionFinding",
     "EncryptionKind",

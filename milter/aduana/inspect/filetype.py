@@ -49,6 +49,9 @@ _EXACT: dict[str, Category] = {
             "application/x-powershell",
             "application/hta",
             "text/vbscript",
+            # Compiled HTML help runs the script and ActiveX controls it carries.
+            "application/vnd.ms-htmlhelp",
+            "application/x-chm",
         ),
         Category.SCRIPT,
     ),

@@ -29,6 +29,8 @@ class Source(StrEnum):
     TNEF = "tnef"
     ARCHIVE_MEMBER = "archive_member"
     BINHEX = "binhex"
+    EMBEDDED = "embedded"
+    """A file inside a document: an OLE Package object, a PDF attachment."""
 
 
 class NameAnomaly(StrEnum):
@@ -49,6 +51,8 @@ class EncryptionKind(StrEnum):
     RAR_HEADERS = "rar_headers"
     PDF = "pdf"
     OFFICE = "office"
+    OFFICE_IRM = "office_irm"
+    ODF = "odf"
     PGP_MIME = "pgp_mime"
     PGP_INLINE = "pgp_inline"
     SMIME_ENVELOPED = "smime_enveloped"
@@ -92,6 +96,17 @@ class ProblemKind(StrEnum):
     ZIP_HEADERS_DISAGREE = "zip_headers_disagree"
     # A header with an RFC 822 comment where clients read it differently.
     HEADER_COMMENT = "header_comment"
+
+
+class ActiveKind(StrEnum):
+    """Active content inside a document or page (SRE 9.e): code that runs when opened."""
+
+    VBA_MACRO = "vba_macro"
+    XLM_MACRO = "xlm_macro"
+    PDF_JAVASCRIPT = "pdf_javascript"
+    HTML_SMUGGLING = "html_smuggling"
+    # A document whose active content could not be checked (the reader failed on it).
+    UNCHECKED = "unchecked"
 
 
 MALFORMED_KINDS = frozenset(
@@ -147,6 +162,13 @@ class EncryptionFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveFinding:
+    kind: ActiveKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LimitHit:
     kind: LimitKind
     where: str
@@ -182,6 +204,7 @@ class MessageInspection:
     total_bytes: int
     failed_reads: tuple[UninspectablePart, ...] = ()
     """Parts whose reader raised (inspect/part_boundary.py)."""
+    active: tuple[ActiveFinding, ...] = ()
 
     @property
     def malformed(self) -> bool:
