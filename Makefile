@@ -9,7 +9,8 @@ LINT_DIRS := milter tests $(wildcard bench)
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
 	clamav-daemon clamav-testfiles \
-	python3-venv python3-dev gcc make miltertest liblockfile1
+	python3-venv python3-dev gcc make miltertest liblockfile1 \
+	libarchive13 libarchive-dev libarchive-tools genisoimage gcab cpio
 
 # Sendmail for the e2e lab (tests/e2e/sendmail): installing sendmail-bin would replace
 # Postfix, so its packages are unpacked under var/ instead (liblockfile1 above is the

@@ -49,8 +49,8 @@ IMPORTS = {module: set(_imported(module, path)) for module, path in MODULES.item
 def _cycle() -> list[str] | None:
     """One import cycle among the package's modules, if there is any."""
     done: set[str] = set()
-    for start in IMPORTS:
-        stack = [(start, iter(sorted(IMPORTS[start])))]
+    for start, imported in IMPORTS.items():
+        stack = [(start, iter(sorted(imported)))]
         on_path = [start]
         while stack:
             module, children = stack[-1]

@@ -102,6 +102,6 @@ def test_without_cryptography_an_aes_pdf_is_refused_as_uninspectable(tmp_path: P
     verdict = json.loads(done.stdout)
     assert verdict["action"] == "reject"
     assert verdict["smtp_reply"].startswith("550 5.7.1")
-    assert "«informe.pdf» no pudo inspeccionarse" in next(
+    assert "«informe.pdf» no puede abrirse para revisarlo (error al leerlo)" in next(
         r["detail"] for r in verdict["reasons"] if r["rule"] == "attachments.uninspectable"
     )

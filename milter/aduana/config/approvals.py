@@ -18,7 +18,9 @@ from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
 
-_LIFTS = re.compile(r"^(recipients_per_message|rate|one_to_one|encryption|attachment:[a-z_]+)$")
+_LIFTS = re.compile(
+    r"^(recipients_per_message|rate|one_to_one|encryption|macros|attachment:[a-z_]+)$"
+)
 
 
 class Approval(Strict):
@@ -44,7 +46,7 @@ class Approval(Strict):
             if not _LIFTS.match(lift) or (kind == "attachment" and category not in categories):
                 raise ValueError(
                     f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption or attachment:CATEGORY ({', '.join(sorted(categories))})"
+                    f"encryption, macros or attachment:CATEGORY ({', '.join(sorted(categories))})"
                 )
         return self
 

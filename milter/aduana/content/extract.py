@@ -11,7 +11,8 @@ partial) text and a ``problem``; hitting a limit sets ``truncated`` and
 Supported: text/plain (declared charset, else UTF-8, else Windows-1252),
 text/html (tags dropped, blocks become lines), the subject (RFC 2047 decoded),
 docx, xlsx, pptx and OpenDocument (odt/ods/odp) by streaming their XML, and
-the text layer of PDFs (pypdf, page by page; encrypted PDFs give no text).
+the text layer of PDFs (pypdf, page by page; encrypted PDFs give no text unless
+their user password is empty).
 The time budget is checked between chunks and pages, so one pathological PDF
 page can overrun it by the time pypdf takes for that page.
 """
@@ -38,6 +39,7 @@ from typing import IO
 
 import pypdf
 import pypdf.errors
+from pypdf import PasswordType
 
 Clock = Callable[[], float]
 
@@ -470,13 +472,24 @@ _PDF_ERRORS = (
     ZeroDivisionError,
     zlib.error,
     OSError,
+    # An encryption handler other than /Standard (certificate encryption, Adobe.PubSec).
+    NotImplementedError,
 )
+
+
+def _opens_without_password(reader: pypdf.PdfReader) -> bool:
+    try:
+        return reader.decrypt("") is not PasswordType.NOT_DECRYPTED
+    except _PDF_ERRORS:
+        return False
 
 
 def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
+        # An empty user password opens without a prompt: the inspection lets such a
+        # PDF through as readable, so its text must reach the content and DLP rules.
+        if reader.is_encrypted and not _opens_without_password(reader):
             return budget.result(SourceKind.PDF, Problem.ENCRYPTED)
         for number, page in enumerate(reader.pages):
             if number >= limits.max_pdf_pages:
