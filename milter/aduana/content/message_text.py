@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import IO
 
-from aduana.archive_text import archive_format, archive_text
+from aduana.content.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
 from aduana.inspect import Category, InspectionLimits, UninspectablePart, classify_bytes
 from aduana.inspect.mime import (
