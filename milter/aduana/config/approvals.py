@@ -36,17 +36,21 @@ class Approval(Strict):
 
     @model_validator(mode="after")
     def _coherent(self, info: ValidationInfo) -> Approval:
-        categories: frozenset[str] = (info.context or {}).get("categories", frozenset())
+        # The loader always names the categories (load_approvals); an Approval built in
+        # code without them has only the form of its lifts checked.
+        categories: frozenset[str] | None = (info.context or {}).get("categories")
         if not self.accounts and not self.units:
             raise ValueError("an approval must cover at least one account or unit")
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until is before valid_from")
         for lift in self.lifts:
             kind, _, category = lift.partition(":")
-            if not _LIFTS.match(lift) or (kind == "attachment" and category not in categories):
+            unknown = categories is not None and category not in categories
+            if not _LIFTS.match(lift) or (kind == "attachment" and unknown):
+                known = ", ".join(sorted(categories or ()))
                 raise ValueError(
                     f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption, macros or attachment:CATEGORY ({', '.join(sorted(categories))})"
+                    f"encryption, macros or attachment:CATEGORY ({known})"
                 )
         return self
 
