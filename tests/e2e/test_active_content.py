@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus.active import ACCEPT, CASES
+from tests.support.transactions import INTERNET_CLIENT
 
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, Stage, send
@@ -53,7 +54,9 @@ def test_outbound_docm_with_a_macro_is_refused_citing_sre_9e(
 def test_inbound_powershell_renamed_txt_is_refused_as_a_script(
     gateway: PrivatePostfix, sink: RecordingSink
 ) -> None:
-    result = send(gateway, OUTSIDER, [JEFE], _build("powershell_txt"))
+    result = send(
+        gateway, OUTSIDER, [JEFE], _build("powershell_txt"), client_address=INTERNET_CLIENT
+    )
     assert result.stage is Stage.DATA
     assert (result.code, result.enhanced_code) == (550, "5.7.1")
     assert "clausula SRE 9.e" in result.text
@@ -64,7 +67,10 @@ def test_inbound_powershell_renamed_txt_is_refused_as_a_script(
 def test_benign_documents_and_text_look_alikes_are_delivered(
     gateway: PrivatePostfix, sink: RecordingSink
 ) -> None:
-    results = {case.name: send(gateway, OUTSIDER, [JEFE], case.build()) for case in BENIGN}
+    results = {
+        case.name: send(gateway, OUTSIDER, [JEFE], case.build(), client_address=INTERNET_CLIENT)
+        for case in BENIGN
+    }
     refused = {name: (r.code, r.text) for name, r in results.items() if not r.accepted}
     assert refused == {}
     assert len(sink.wait_for(count=len(BENIGN), timeout=20)) == len(BENIGN)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus.families import CASES
+from tests.support.transactions import INTERNET_CLIENT
 
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, Stage, send
@@ -38,7 +39,9 @@ def gateway(postfix_factory: PostfixFactory, aduana: RunningAduana) -> PrivatePo
 def test_renamed_executable_in_a_compressed_rar_is_refused_citing_sre_9e(
     gateway: PrivatePostfix, sink: RecordingSink, aduana: RunningAduana
 ) -> None:
-    result = send(gateway, OUTSIDER, [JEFE], _case("rar5_compressed_pe"))
+    result = send(
+        gateway, OUTSIDER, [JEFE], _case("rar5_compressed_pe"), client_address=INTERNET_CLIENT
+    )
     assert result.stage is Stage.DATA
     assert (result.code, result.enhanced_code) == (550, "5.7.1")
     assert 'El archivo "facturas.rar / factura.pdf" es en realidad un programa ejecutable' in (
@@ -51,7 +54,7 @@ def test_renamed_executable_in_a_compressed_rar_is_refused_citing_sre_9e(
 def test_container_that_cannot_be_opened_is_refused_not_delivered(
     gateway: PrivatePostfix, sink: RecordingSink, aduana: RunningAduana
 ) -> None:
-    result = send(gateway, OUTSIDER, [JEFE], _case("rar_damaged"))
+    result = send(gateway, OUTSIDER, [JEFE], _case("rar_damaged"), client_address=INTERNET_CLIENT)
     assert (result.code, result.enhanced_code) == (550, "5.7.1")
     assert 'El archivo "facturas.rar" no puede abrirse para revisarlo' in result.text
     assert "clausula SRE 9.e" in result.text
@@ -98,6 +101,6 @@ def test_zip_of_photos_and_a_calendar_invitation_are_delivered(
     gateway: PrivatePostfix, sink: RecordingSink
 ) -> None:
     for name in ("benign_zip_photos", "benign_ics", "benign_rar_documents"):
-        result = send(gateway, OUTSIDER, [JEFE], _case(name))
+        result = send(gateway, OUTSIDER, [JEFE], _case(name), client_address=INTERNET_CLIENT)
         assert result.accepted, (name, result)
     assert len(sink.wait_for(count=3, timeout=20)) == 3
