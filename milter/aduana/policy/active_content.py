@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from aduana.config.schema import ActiveContentRules, Mode, ReportOrAction
 from aduana.inspect import ActiveFinding, ActiveKind
 from aduana.policy.attachments import describe
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
 from aduana.policy.scope import exempt, scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -54,12 +54,16 @@ def active_content_reasons(ctx: RuleContext) -> Iterator[Reason]:
             )
             kind = ctx.settings.templates.render(language, f"active_{finding.kind.value}")
             yield ctx.reason(
-                rule=f"active_content.{group}", clause=rule.clause, mode=mode,
-                organisation=scope.organisation, action=action, refusal=_REFUSAL,
-                template="active_content", waivable_as="macros" if group == "macros" else None,
-                notify=rule.notify, file=describe(ctx, language, inspection, finding.where),
+                Citation(rule.clause, mode, rule.notify),
+                rule=f"active_content.{group}",
+                organisation=scope.organisation,
+                action=action,
+                refusal=_REFUSAL,
+                template="active_content",
+                waivable_as="macros" if group == "macros" else None,
+                file=describe(ctx, language, inspection, finding.where),
                 kind=kind,
-            )  # fmt: skip
+            )
 
 
 def _setting(rule: ActiveContentRules, kind: ActiveKind) -> ReportOrAction | None:

@@ -37,6 +37,10 @@ def antivirus_reasons(ctx: RuleContext) -> Iterator[Reason]:
                 "antivirus.unavailable", rule.on_unavailable, "antivirus_unavailable"
             )  # fmt: skip
         yield ctx.reason(
-            rule=rule_id, clause=rule.clause, mode=rule.mode, organisation=scope.organisation,
-            action=action, refusal=_INFECTED, template=template, notify=rule.notify,
-        )  # fmt: skip
+            rule,
+            rule=rule_id,
+            organisation=scope.organisation,
+            action=action,
+            refusal=_INFECTED,
+            template=template,
+        )

@@ -12,7 +12,7 @@ from typing import cast
 
 from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
 from aduana.policy.facts import MessageContent
 from aduana.policy.scope import Scope, exempt, scopes
 from aduana.policy.size import human_size
@@ -66,19 +66,32 @@ class _Judge:
             rule = self.blocked.get(part.category.value)
             if rule is not None:
                 seen.add(part.category)
-                yield self._reason(
-                    "attachments.blocked_type", rule.action, _BLOCKED, "attachment_blocked",
-                    clause=rule.clause, waivable_as=f"attachment:{part.category.value}",
-                    file=self._where(part), category=self._name(f"category_{part.category.value}"),
+                yield self.ctx.reason(
+                    Citation(rule.clause or self.rules.clause, self.rules.mode, self.rules.notify),
+                    rule="attachments.blocked_type",
+                    organisation=self.org,
+                    action=rule.action,
+                    refusal=_BLOCKED,
+                    template="attachment_blocked",
+                    waivable_as=f"attachment:{part.category.value}",
+                    file=self._where(part),
+                    category=self._name(f"category_{part.category.value}"),
                     type=part.true_type,
-                )  # fmt: skip
+                )
             elif part.category is Category.IMAGE and self._image_too_big(part):
                 seen.add(part.category)
                 limit = int(self.rules.image_max_size or 0)
-                yield self._reason(
-                    "attachments.image_size", Action.REJECT, _BLOCKED, "image_size",
-                    file=self._where(part), size=human_size(part.size), limit=human_size(limit),
-                )  # fmt: skip
+                yield self.ctx.reason(
+                    self.rules,
+                    rule="attachments.image_size",
+                    organisation=self.org,
+                    action=Action.REJECT,
+                    refusal=_BLOCKED,
+                    template="image_size",
+                    file=self._where(part),
+                    size=human_size(part.size),
+                    limit=human_size(limit),
+                )
 
     def _image_too_big(self, part: PartFacts) -> bool:
         limit = self.rules.image_max_size
@@ -90,10 +103,16 @@ class _Judge:
             return
         for part in inspection.parts:
             if part.anomalies:
-                yield self._reason(
-                    "attachments.name_trick", action, _BLOCKED, "attachment_name",
-                    file=self._where(part), trick=self._name(f"trick_{part.anomalies[0].value}"),
-                )  # fmt: skip
+                yield self.ctx.reason(
+                    self.rules,
+                    rule="attachments.name_trick",
+                    organisation=self.org,
+                    action=action,
+                    refusal=_BLOCKED,
+                    template="attachment_name",
+                    file=self._where(part),
+                    trick=self._name(f"trick_{part.anomalies[0].value}"),
+                )
                 return
 
     def limits(self, inspection: MessageInspection) -> Iterator[Reason]:
@@ -101,18 +120,30 @@ class _Judge:
         if action is None or not inspection.limit_hits:
             return
         hit = inspection.limit_hits[0]
-        yield self._reason(
-            "attachments.inspection_limit", action, _BLOCKED, "archive_limit",
-            file=self._describe(inspection, hit.where), limit=self._name(f"limit_{hit.kind.value}"),
-        )  # fmt: skip
+        yield self.ctx.reason(
+            self.rules,
+            rule="attachments.inspection_limit",
+            organisation=self.org,
+            action=action,
+            refusal=_BLOCKED,
+            template="archive_limit",
+            file=self._describe(inspection, hit.where),
+            limit=self._name(f"limit_{hit.kind.value}"),
+        )
 
     def structure(self, inspection: MessageInspection) -> Iterator[Reason]:
         action = self.rules.malformed
         if action is None or not inspection.malformed:
             return
         problem = next(p for p in inspection.problems if p.kind in MALFORMED_KINDS)
-        yield self._reason(
-            "attachments.malformed", action, _MALFORMED, "malformed", problem=problem.kind.value
+        yield self.ctx.reason(
+            self.rules,
+            rule="attachments.malformed",
+            organisation=self.org,
+            action=action,
+            refusal=_MALFORMED,
+            template="malformed",
+            problem=problem.kind.value,
         )
 
     def uninspectable(self, content: MessageContent) -> Iterator[Reason]:
@@ -131,27 +162,16 @@ class _Judge:
         else:
             return
         problem = self._name(f"unopened_{problem}")
-        yield self._reason(
-            "attachments.uninspectable", action, _BLOCKED, "uninspectable",
-            file=name, problem=problem,
-        )  # fmt: skip
-
-    def _reason(
-        self,
-        rule: str,
-        action: Action,
-        refusal: tuple[int, str],
-        template: str,
-        *,
-        clause: str | None = None,
-        waivable_as: str | None = None,
-        **values: str,
-    ) -> Reason:
-        return self.ctx.reason(
-            rule=rule, clause=clause or self.rules.clause, mode=self.rules.mode,
-            organisation=self.org, action=action, refusal=refusal, template=template,
-            waivable_as=waivable_as, notify=self.rules.notify, **values,
-        )  # fmt: skip
+        yield self.ctx.reason(
+            self.rules,
+            rule="attachments.uninspectable",
+            organisation=self.org,
+            action=action,
+            refusal=_BLOCKED,
+            template="uninspectable",
+            file=name,
+            problem=problem,
+        )
 
 
 def part_name(ctx: RuleContext, language: str, part: PartFacts) -> str:

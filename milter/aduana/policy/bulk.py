@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.content.bulk import detect_bulk
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -26,7 +26,11 @@ def bulk_reasons(ctx: RuleContext) -> Iterator[Reason]:
         if rules is None or scope.governs_sender:
             continue
         yield ctx.reason(
-            rule="bulk.list_mail", clause=rules.clause, mode=rules.mode,
-            organisation=scope.organisation, action=Action.TAG, refusal=(550, "5.7.1"),
-            template="bulk", signals=", ".join(sorted(s.value for s in bulk.signals)),
-        )  # fmt: skip
+            Citation(rules.clause, rules.mode),
+            rule="bulk.list_mail",
+            organisation=scope.organisation,
+            action=Action.TAG,
+            refusal=(550, "5.7.1"),
+            template="bulk",
+            signals=", ".join(sorted(s.value for s in bulk.signals)),
+        )

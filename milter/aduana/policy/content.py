@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -44,10 +44,13 @@ def content_reasons(ctx: RuleContext) -> Iterator[Reason]:
                 continue
             language = ctx.language_of(scope.organisation)
             reason = ctx.reason(
-                rule=f"content.{name}", clause=category.clause, mode=rules.mode,
-                organisation=scope.organisation, action=action, refusal=_REFUSED,
-                template=template, notify=category.notify,
+                Citation(category.clause, rules.mode, category.notify),
+                rule=f"content.{name}",
+                organisation=scope.organisation,
+                action=action,
+                refusal=_REFUSED,
+                template=template,
                 category=ctx.settings.templates.render_or(language, f"lexicon_{name}", name),
                 score=f"{value:g}",
-            )  # fmt: skip
+            )
             yield replace(reason, score=value)

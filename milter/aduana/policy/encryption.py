@@ -35,11 +35,16 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
             return
         where, kind = finding
         yield ctx.reason(
-            rule="encryption.unauthorised", clause=rule.clause, mode=rule.mode,
-            organisation=scope.organisation, action=rule.action, refusal=_NOT_AUTHORISED,
-            template="encrypted", waivable_as="encryption", notify=rule.notify, file=where,
+            rule,
+            rule="encryption.unauthorised",
+            organisation=scope.organisation,
+            action=rule.action,
+            refusal=_NOT_AUTHORISED,
+            template="encrypted",
+            waivable_as="encryption",
+            file=where,
             kind=kind,
-        )  # fmt: skip
+        )
 
 
 def _first_finding(

@@ -59,10 +59,15 @@ def impersonation_reasons(ctx: RuleContext) -> Iterator[Reason]:
             continue
         refused.add(org.id)
         yield ctx.reason(
-            rule="identity.impersonation", clause=rule.clause, mode=rule.mode, organisation=org,
-            action=rule.action, refusal=_NOT_AUTHORISED, template="impersonation",
-            notify=rule.notify, address=address, domain=domain_of(address),
-        )  # fmt: skip
+            rule,
+            rule="identity.impersonation",
+            organisation=org,
+            action=rule.action,
+            refusal=_NOT_AUTHORISED,
+            template="impersonation",
+            address=address,
+            domain=domain_of(address),
+        )
 
 
 def _on_behalf(ctx: RuleContext, org: Organisation, verified: VerifiedDomains) -> bool:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
 from aduana.policy.ranks import for_rank
 from aduana.policy.verdict import Action, Reason
 
@@ -42,9 +42,8 @@ def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
     if size <= cap.max_size:
         return
     yield ctx.reason(
+        Citation(cap.clause, org.rules.size.mode),
         rule="size.cap",
-        clause=cap.clause,
-        mode=org.rules.size.mode,
         organisation=org,
         action=Action.REJECT,
         refusal=_TOO_BIG,
