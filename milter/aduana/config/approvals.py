@@ -18,9 +18,7 @@ from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
 
-_LIFTS = re.compile(
-    r"^(recipients_per_message|rate|one_to_one|encryption|macros|attachment:[a-z_]+)$"
-)
+_LIFT = re.compile(r"^[a-z_]+(:[a-z_]+)?$")
 
 
 class Approval(Strict):
@@ -36,8 +34,9 @@ class Approval(Strict):
 
     @model_validator(mode="after")
     def _coherent(self, info: ValidationInfo) -> Approval:
-        # The loader always names the categories (load_approvals); an Approval built in
-        # code without them has only the form of its lifts checked.
+        # The loader always names the lifts and categories (load_approvals); an Approval
+        # built in code without them has only the form of its lifts checked.
+        lifts: tuple[str, ...] | None = (info.context or {}).get("lifts")
         categories: frozenset[str] | None = (info.context or {}).get("categories")
         if not self.accounts and not self.units:
             raise ValueError("an approval must cover at least one account or unit")
@@ -45,12 +44,15 @@ class Approval(Strict):
             raise ValueError("valid_until is before valid_from")
         for lift in self.lifts:
             kind, _, category = lift.partition(":")
-            unknown = categories is not None and category not in categories
-            if not _LIFTS.match(lift) or (kind == "attachment" and unknown):
+            if kind == "attachment" and category:
+                unknown = categories is not None and category not in categories
+            else:
+                unknown = bool(category) or (lifts is not None and lift not in lifts)
+            if not _LIFT.match(lift) or unknown:
                 known = ", ".join(sorted(categories or ()))
                 raise ValueError(
-                    f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption, macros or attachment:CATEGORY ({known})"
+                    f"cannot lift {lift!r}: use {', '.join(lifts or ())} "
+                    f"or attachment:CATEGORY ({known})"
                 )
         return self
 
@@ -60,13 +62,16 @@ class ApprovalsFile(Strict):
 
 
 def load_approvals(
-    file: Path, organisations: tuple[Organisation, ...], categories: frozenset[str]
+    file: Path,
+    organisations: tuple[Organisation, ...],
+    lifts: tuple[str, ...],
+    categories: frozenset[str],
 ) -> tuple[Approval, ...]:
     """Load and check the register; every problem names the file and YAML path.
 
-    ``categories`` are the attachment categories an approval may lift."""
+    ``lifts`` and ``categories`` (``attachment:CATEGORY``) are what an approval may lift."""
     document = read_yaml(file)
-    register = validate(document, ApprovalsFile, context={"categories": categories})
+    register = validate(document, ApprovalsFile, context={"lifts": lifts, "categories": categories})
     known = {o.id for o in organisations}
     problems: list[Problem] = []
     seen: set[str] = set()

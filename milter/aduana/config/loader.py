@@ -55,7 +55,9 @@ def load_settings(config_file: Path, vocabulary: Vocabulary) -> Settings:
     ``vocabulary`` holds the names the files may use (``aduana.policy.vocabulary``)."""
     config_file = config_file.resolve()
     main_document = read_yaml(config_file)
-    daemon = validate(main_document, DaemonFile)
+    daemon = validate(
+        main_document, DaemonFile, context={"rule_families": vocabulary.rule_families}
+    )
     problems: list[Problem] = []
     origins: dict[str, tuple[YamlDocument, int]] = {}
     organisations = _load_policies(main_document, daemon, problems, origins)
@@ -78,9 +80,7 @@ def load_settings(config_file: Path, vocabulary: Vocabulary) -> Settings:
                 f"no organisation {daemon.default_organisation!r}; known: {known}",
             )
         )
-    approvals = _load_approvals(
-        main_document, daemon, tuple(organisations), vocabulary.attachment_categories, problems
-    )
+    approvals = _load_approvals(main_document, daemon, tuple(organisations), vocabulary, problems)
     lexicons = _load_lexicons(main_document, daemon, vocabulary, origins, organisations, problems)
     if problems:
         raise ConfigError(problems)
@@ -166,7 +166,7 @@ def _load_approvals(
     main_document: YamlDocument,
     daemon: DaemonFile,
     organisations: tuple[Organisation, ...],
-    categories: frozenset[str],
+    vocabulary: Vocabulary,
     problems: list[Problem],
 ) -> tuple[Approval, ...]:
     if daemon.approvals is None or problems:
@@ -178,7 +178,9 @@ def _load_approvals(
         problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
         return ()
     try:
-        return load_approvals(register, organisations, categories)
+        return load_approvals(
+            register, organisations, vocabulary.lifts, vocabulary.attachment_categories
+        )
     except ConfigError as error:
         problems.extend(error.problems)
         return ()

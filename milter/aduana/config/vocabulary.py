@@ -1,7 +1,7 @@
 """What the layers above config name, for config to check the files against.
 
 config imports nothing from policy, inspect or content. Their names (template
-keys and placeholders, attachment categories) and the lexicon compiler come in
+keys and placeholders, rule families, lifts, attachment categories) and the lexicon compiler come in
 as one ``Vocabulary``, assembled above config (``aduana.policy.vocabulary``)
 and handed to ``load_settings`` by the runtime builder.
 """
@@ -41,6 +41,10 @@ problems inside a lexicon file name that file. None when nothing can be compiled
 class Vocabulary:
     template_placeholders: Mapping[str, frozenset[str]]
     """Every template name, with the placeholders its text may use."""
+    rule_families: tuple[str, ...]
+    """What ``ledger.severities`` may name (a family, or a rule id in one)."""
+    lifts: tuple[str, ...]
+    """What an approval's ``lifts`` may name, besides ``attachment:CATEGORY``."""
     attachment_categories: frozenset[str]
     """What ``attachment:CATEGORY`` may name in an approval's ``lifts``."""
     compile_lexicons: LexiconCompiler

@@ -29,11 +29,12 @@ from aduana.ledger.last_send_backend import last_send_ledger
 from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import TransactionFacts
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Action, Reason, Verdict
 
 _RECORDED = (Action.REJECT, Action.QUARANTINE, Action.DISCARD)
 # Refusing a suspended sender is the sanction itself, not a new fault.
-_NOT_A_FAULT = frozenset({"identity.sending_suspended"})
+_NOT_A_FAULT = frozenset({RuleId.SENDING_SUSPENDED})
 
 
 def severity_of(settings: LedgerSettings, reason: Reason) -> Severity:

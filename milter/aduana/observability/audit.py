@@ -11,6 +11,7 @@ from structlog.typing import FilteringBoundLogger
 
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import MessageContent, ScanResult, TransactionFacts
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Action, Reason, Verdict
 
 
@@ -86,7 +87,7 @@ def _record_findings(
     if scan.result is ScanResult.UNAVAILABLE:
         logger.warning("antivirus_unavailable", queue_id=content.queue_id, error=scan.error)
         if verdict.action is Action.TEMPFAIL and any(
-            r.rule == "antivirus.unavailable" and r.enforced for r in verdict.reasons
+            r.rule == RuleId.ANTIVIRUS_UNAVAILABLE and r.enforced for r in verdict.reasons
         ):
             metrics.backend_tempfails.labels(backend="clamd").inc()
 

@@ -15,6 +15,7 @@ from aduana.config.schema import ActiveContentRules, Mode, ReportOrAction
 from aduana.inspect import ActiveFinding, ActiveKind
 from aduana.policy.attachments import describe
 from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import family_rule
 from aduana.policy.scope import exempt, scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -55,7 +56,7 @@ def active_content_reasons(ctx: RuleContext) -> Iterator[Reason]:
             kind = ctx.settings.templates.render(language, f"active_{finding.kind.value}")
             yield ctx.reason(
                 Citation(rule.clause, mode, rule.notify),
-                rule=f"active_content.{group}",
+                rule=family_rule("active_content", group),
                 organisation=scope.organisation,
                 action=action,
                 refusal=_REFUSAL,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from aduana.policy.context import RuleContext
 from aduana.policy.facts import ScanResult
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Reason
 
@@ -29,12 +30,12 @@ def antivirus_reasons(ctx: RuleContext) -> Iterator[Reason]:
         if rule is None or not scope.applies(rule.directions):
             continue
         if scan.result is ScanResult.INFECTED:
-            rule_id, action, template = "antivirus.virus", rule.action, "virus"
+            rule_id, action, template = RuleId.VIRUS, rule.action, "virus"
         elif scan.result is ScanResult.TOO_LARGE:
-            rule_id, action, template = "antivirus.unscannable", rule.action, "virus_unscannable"
+            rule_id, action, template = RuleId.VIRUS_UNSCANNABLE, rule.action, "virus_unscannable"
         else:
             rule_id, action, template = (
-                "antivirus.unavailable", rule.on_unavailable, "antivirus_unavailable"
+                RuleId.ANTIVIRUS_UNAVAILABLE, rule.on_unavailable, "antivirus_unavailable"
             )  # fmt: skip
         yield ctx.reason(
             rule,

@@ -14,6 +14,7 @@ from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
 from aduana.policy.context import Citation, RuleContext
 from aduana.policy.facts import MessageContent
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import Scope, exempt, scopes
 from aduana.policy.size import human_size
 from aduana.policy.verdict import Action, Reason
@@ -68,7 +69,7 @@ class _Judge:
                 seen.add(part.category)
                 yield self.ctx.reason(
                     Citation(rule.clause or self.rules.clause, self.rules.mode, self.rules.notify),
-                    rule="attachments.blocked_type",
+                    rule=RuleId.BLOCKED_TYPE,
                     organisation=self.org,
                     action=rule.action,
                     refusal=_BLOCKED,
@@ -83,7 +84,7 @@ class _Judge:
                 limit = int(self.rules.image_max_size or 0)
                 yield self.ctx.reason(
                     self.rules,
-                    rule="attachments.image_size",
+                    rule=RuleId.IMAGE_SIZE,
                     organisation=self.org,
                     action=Action.REJECT,
                     refusal=_BLOCKED,
@@ -105,7 +106,7 @@ class _Judge:
             if part.anomalies:
                 yield self.ctx.reason(
                     self.rules,
-                    rule="attachments.name_trick",
+                    rule=RuleId.NAME_TRICK,
                     organisation=self.org,
                     action=action,
                     refusal=_BLOCKED,
@@ -122,7 +123,7 @@ class _Judge:
         hit = inspection.limit_hits[0]
         yield self.ctx.reason(
             self.rules,
-            rule="attachments.inspection_limit",
+            rule=RuleId.INSPECTION_LIMIT,
             organisation=self.org,
             action=action,
             refusal=_BLOCKED,
@@ -138,7 +139,7 @@ class _Judge:
         problem = next(p for p in inspection.problems if p.kind in MALFORMED_KINDS)
         yield self.ctx.reason(
             self.rules,
-            rule="attachments.malformed",
+            rule=RuleId.MALFORMED,
             organisation=self.org,
             action=action,
             refusal=_MALFORMED,
@@ -164,7 +165,7 @@ class _Judge:
         problem = self._name(f"unopened_{problem}")
         yield self.ctx.reason(
             self.rules,
-            rule="attachments.uninspectable",
+            rule=RuleId.UNINSPECTABLE,
             organisation=self.org,
             action=action,
             refusal=_BLOCKED,

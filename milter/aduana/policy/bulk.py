@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from aduana.content.bulk import detect_bulk
 from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -27,7 +28,7 @@ def bulk_reasons(ctx: RuleContext) -> Iterator[Reason]:
             continue
         yield ctx.reason(
             Citation(rules.clause, rules.mode),
-            rule="bulk.list_mail",
+            rule=RuleId.LIST_MAIL,
             organisation=scope.organisation,
             action=Action.TAG,
             refusal=(550, "5.7.1"),

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
 from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import family_rule
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Action, Reason
 
@@ -45,7 +46,7 @@ def content_reasons(ctx: RuleContext) -> Iterator[Reason]:
             language = ctx.language_of(scope.organisation)
             reason = ctx.reason(
                 Citation(category.clause, rules.mode, category.notify),
-                rule=f"content.{name}",
+                rule=family_rule("content", name),
                 organisation=scope.organisation,
                 action=action,
                 refusal=_REFUSED,

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from aduana.content.classification import find_markings
 from aduana.content.identifiers import count_personal_data
 from aduana.policy.context import RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
 from aduana.policy.verdict import Reason
 
@@ -37,7 +38,7 @@ def dlp_reasons(ctx: RuleContext) -> Iterator[Reason]:
                 kind = ctx.settings.templates.render(language, f"marking_{markings[0].kind.value}")
                 yield ctx.reason(
                     rule,
-                    rule="dlp.classified_marking",
+                    rule=RuleId.CLASSIFIED_MARKING,
                     organisation=org,
                     action=rule.action,
                     refusal=_REFUSED,
@@ -50,7 +51,7 @@ def dlp_reasons(ctx: RuleContext) -> Iterator[Reason]:
             if count > personal.max_items:
                 yield ctx.reason(
                     personal,
-                    rule="dlp.personal_data",
+                    rule=RuleId.PERSONAL_DATA,
                     organisation=org,
                     action=personal.action,
                     refusal=_REFUSED,

@@ -24,6 +24,7 @@ from aduana.config.templates import ascii_fold
 from aduana.policy.context import RuleContext
 from aduana.policy.facts import TransactionFacts
 from aduana.policy.organisations import organisation_by_id
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import Scope, scopes
 from aduana.policy.verdict import Action, Effects, Notice, Reason, Verdict
 from aduana.quarantine.hold_mark import hold_header
@@ -86,7 +87,7 @@ def _tag(settings: Settings, tagged: list[Reason]) -> tuple[list[tuple[str, str]
     scores = [f"{r.rule}={r.score:g}" for r in tagged if r.score is not None]
     if scores:
         headers.append(("X-Aduana-Score", "; ".join(scores)))
-    if any(r.rule == "bulk.list_mail" for r in tagged):
+    if any(r.rule == RuleId.LIST_MAIL for r in tagged):
         headers.append(("X-Aduana-Bulk", "yes"))
     org = organisation_by_id(settings, tagged[0].organisation) if tagged else None
     return headers, org.subject_tag if org else None

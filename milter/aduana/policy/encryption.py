@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from aduana.inspect import Category, MessageInspection
 from aduana.policy.attachments import describe, part_name
 from aduana.policy.context import RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import exempt, scopes
 from aduana.policy.verdict import Reason
 
@@ -36,7 +37,7 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
         where, kind = finding
         yield ctx.reason(
             rule,
-            rule="encryption.unauthorised",
+            rule=RuleId.ENCRYPTION_UNAUTHORISED,
             organisation=scope.organisation,
             action=rule.action,
             refusal=_NOT_AUTHORISED,

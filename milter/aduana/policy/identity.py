@@ -22,6 +22,7 @@ from aduana.directory.account import Account, AccountStatus
 from aduana.policy.context import RuleContext
 from aduana.policy.facts import Origin
 from aduana.policy.impersonation import impersonation_reasons
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
@@ -42,7 +43,7 @@ def identity_reasons(ctx: RuleContext) -> Iterator[Reason]:
         if rule is not None:
             yield ctx.reason(
                 rule,
-                rule="identity.foreign_sender",
+                rule=RuleId.FOREIGN_SENDER,
                 organisation=org,
                 action=rule.action,
                 refusal=_NOT_AUTHORISED,
@@ -68,7 +69,7 @@ def _login_owns_sender(ctx: RuleContext, org: Organisation) -> Iterator[Reason]:
     if rule is not None:
         yield ctx.reason(
             rule,
-            rule="identity.login_mismatch",
+            rule=RuleId.LOGIN_MISMATCH,
             organisation=org,
             action=rule.action,
             refusal=_LOGIN_MISMATCH,
@@ -86,7 +87,7 @@ def _account_usable(
         if identity.unknown_account is not None:
             yield ctx.reason(
                 identity.unknown_account,
-                rule="identity.unknown_account",
+                rule=RuleId.UNKNOWN_ACCOUNT,
                 organisation=org,
                 action=identity.unknown_account.action,
                 refusal=_NOT_AUTHORISED,
@@ -96,7 +97,7 @@ def _account_usable(
     elif ctx.facts.identity.sending_suspended and identity.inactive_account is not None:
         yield ctx.reason(
             identity.inactive_account,
-            rule="identity.sending_suspended",
+            rule=RuleId.SENDING_SUSPENDED,
             organisation=org,
             action=identity.inactive_account.action,
             refusal=_NOT_AUTHORISED,
@@ -109,7 +110,7 @@ def _account_usable(
         )
         yield ctx.reason(
             identity.inactive_account,
-            rule="identity.inactive_account",
+            rule=RuleId.INACTIVE_ACCOUNT,
             organisation=org,
             action=identity.inactive_account.action,
             refusal=_NOT_AUTHORISED,
@@ -129,7 +130,7 @@ def _login_owns_header_from(ctx: RuleContext, org: Organisation) -> Iterator[Rea
         if login_account is None or not login_account.owns(address):
             yield ctx.reason(
                 rule,
-                rule="identity.header_from_mismatch",
+                rule=RuleId.HEADER_FROM_MISMATCH,
                 organisation=org,
                 action=rule.action,
                 refusal=_NOT_AUTHORISED,

@@ -20,6 +20,7 @@ from aduana.policy.context import RuleContext
 from aduana.policy.facts import Origin
 from aduana.policy.organisations import organisation_of
 from aduana.policy.origin import client_ip
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
@@ -60,7 +61,7 @@ def impersonation_reasons(ctx: RuleContext) -> Iterator[Reason]:
         refused.add(org.id)
         yield ctx.reason(
             rule,
-            rule="identity.impersonation",
+            rule=RuleId.IMPERSONATION,
             organisation=org,
             action=rule.action,
             refusal=_NOT_AUTHORISED,

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from aduana.config.schema import Organisation, RankLimit
 from aduana.policy.context import RuleContext
 from aduana.policy.ranks import for_rank
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Reason
 
 _TOO_MANY_RECIPIENTS = (550, "5.5.3")
@@ -53,7 +54,7 @@ def _recipients_per_message(ctx: RuleContext, org: Organisation, rank: str) -> I
     if limit is not None and count > limit:
         yield ctx.reason(
             rule,
-            rule="mass_mailing.recipients_per_message",
+            rule=RuleId.RECIPIENTS_PER_MESSAGE,
             organisation=org,
             action=rule.action,
             refusal=_TOO_MANY_RECIPIENTS,
@@ -82,7 +83,7 @@ def _rate(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reason]:
             if limit is not None and count > limit:
                 yield ctx.reason(
                     rule,
-                    rule="mass_mailing.rate",
+                    rule=RuleId.RATE,
                     organisation=org,
                     action=rule.action,
                     refusal=_NOT_AUTHORISED,
@@ -109,7 +110,7 @@ def _one_to_one(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reas
     if limit is not None and count > limit:
         yield ctx.reason(
             rule,
-            rule="mass_mailing.one_to_one",
+            rule=RuleId.ONE_TO_ONE,
             organisation=org,
             action=rule.action,
             refusal=_NOT_AUTHORISED,

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 from aduana.policy.context import Citation, RuleContext
 from aduana.policy.ranks import for_rank
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Action, Reason
 
 _TOO_BIG = (552, "5.3.4")
@@ -43,7 +44,7 @@ def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
         return
     yield ctx.reason(
         Citation(cap.clause, org.rules.size.mode),
-        rule="size.cap",
+        rule=RuleId.SIZE_CAP,
         organisation=org,
         action=Action.REJECT,
         refusal=_TOO_BIG,
