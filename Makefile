@@ -8,6 +8,7 @@ LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
+	postgresql libpq5 \
 	python3-venv python3-dev gcc make
 
 .PHONY: run test bench setup system venv lint typecheck pytest clean

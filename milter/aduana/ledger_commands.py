@@ -8,13 +8,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from aduana.directory.file import FileDirectory
 from aduana.ledger import (
     SendingSuspensions,
-    SqliteLedger,
     inactive_report,
     render_csv,
     render_json,
     violations_report,
 )
-from aduana.ledger.activity_backend import activity_ledger
+from aduana.ledger.activity_backend import LedgerStore, activity_ledger, open_ledger
 from aduana.runtime import build_runtime
 
 
@@ -22,9 +21,8 @@ def run_command(args: argparse.Namespace) -> int:
     runtime = build_runtime(args.config)
     settings = runtime.settings
     now = datetime.now(UTC)
-    path = settings.path(settings.daemon.ledger.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with SqliteLedger(path) as ledger:
+    ledger = open_ledger(settings)
+    try:
         if args.command == "accounts":
             return _accounts(args, ledger, now)
         render = render_json if args.format == "json" else render_csv
@@ -40,9 +38,11 @@ def run_command(args: argparse.Namespace) -> int:
         since = _midnight(args.since) if args.since else until - timedelta(days=30)
         print(render(violations_report(ledger.query(since, until), since, until)), end="")
         return 0
+    finally:
+        ledger.close()
 
 
-def _accounts(args: argparse.Namespace, ledger: SqliteLedger, now: datetime) -> int:
+def _accounts(args: argparse.Namespace, ledger: LedgerStore, now: datetime) -> int:
     suspensions = SendingSuspensions(ledger)
     if args.accounts == "suspended":
         for s in suspensions.list_active():

@@ -31,6 +31,7 @@ class Metrics:
     directory_degraded: Gauge
     backend_tempfails: Counter
     sending_suspensions: Counter
+    ledger_write_failures: Counter
     notices: Counter
 
     @classmethod
@@ -39,6 +40,10 @@ class Metrics:
         # Series that alerts watch exist from the start, at zero.
         for result in ("success", "failure"):
             metrics.config_reloads.labels(result=result)
+        for result in ("sent", "failure"):
+            metrics.notices.labels(result=result)
+        for record in ("activity", "violation"):
+            metrics.ledger_write_failures.labels(record=record)
         return metrics
 
     @classmethod
@@ -116,7 +121,7 @@ class Metrics:
             ),
             backend_tempfails=Counter(
                 "aduana_backend_tempfails",
-                "Transactions answered 4xx because a backend (directory) was unavailable",
+                "Transactions answered 4xx because a backend (directory, ledger) was unavailable",
                 ["backend"],
                 registry=registry,
             ),
@@ -125,9 +130,15 @@ class Metrics:
                 "Accounts whose sending was suspended by escalation of violations",
                 registry=registry,
             ),
+            ledger_write_failures=Counter(
+                "aduana_ledger_write_failures",
+                "Activity or violations not recorded because the ledger was unavailable",
+                ["record"],
+                registry=registry,
+            ),
             notices=Counter(
                 "aduana_notices",
-                "Notices to senders and administrators, by result",
+                "Notices to senders and administrators handed to the MTA, by result",
                 ["result"],
                 registry=registry,
             ),
