@@ -41,8 +41,11 @@ def gateway(postfix_factory: PostfixFactory) -> PrivatePostfix:
 
 @pytest.fixture
 def aduana(gateway: PrivatePostfix, milter_factory: MilterFactory, tmp_path: Path) -> RunningAduana:
-    """aduana behind the gateway, submitting its notices back through the same Postfix."""
-    notices = f"notices:\n  smtp_host: 127.0.0.1\n  smtp_port: {gateway.port}\n"
+    """aduana behind the gateway, handing its notices to the same Postfix's sendmail."""
+    notices = (
+        "notices:\n  transport: sendmail\n"
+        f'  sendmail_command: ["/usr/sbin/sendmail", "-C", "{gateway.config_dir}"]\n'
+    )
     running = start_aduana(milter_factory, tmp_path, notices, edit=monitoring_on)
     gateway.set_milter(running.process.postfix_spec)
     return running
