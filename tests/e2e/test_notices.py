@@ -6,6 +6,9 @@ These drive the notifier directly against a real private Postfix and its
 
 from __future__ import annotations
 
+from collections.abc import MutableMapping
+from typing import Any
+
 import pytest
 import structlog
 from prometheus_client import CollectorRegistry
@@ -29,7 +32,7 @@ NOTICE = Notice(
 class Sent:
     """What one notifier did: its metrics and its log events."""
 
-    def __init__(self, metrics: Metrics, logs: list[dict[str, object]]) -> None:
+    def __init__(self, metrics: Metrics, logs: list[MutableMapping[str, Any]]) -> None:
         self.metrics = metrics
         self.logs = logs
 
@@ -39,7 +42,7 @@ class Sent:
             or 0.0
         )
 
-    def events(self, name: str) -> list[dict[str, object]]:
+    def events(self, name: str) -> list[MutableMapping[str, Any]]:
         return [entry for entry in self.logs if entry["event"] == name]
 
 
@@ -54,7 +57,9 @@ def notify(delivery: NoticeDelivery, *notices: Notice) -> Sent:
 
 
 def through(gateway: PrivatePostfix) -> NoticeDelivery:
-    return NoticeDelivery(sendmail_command=(SENDMAIL, "-C", str(gateway.config_dir)))
+    return NoticeDelivery(
+        transport="sendmail", sendmail_command=(SENDMAIL, "-C", str(gateway.config_dir))
+    )
 
 
 @pytest.fixture
@@ -96,12 +101,14 @@ def test_a_notice_waits_on_disk_while_the_mta_is_down_and_leaves_when_it_is_back
     ("delivery", "said"),
     [
         pytest.param(
-            NoticeDelivery(sendmail_command=(SENDMAIL, "-C", "/nonexistent/postfix")),
+            NoticeDelivery(
+                transport="sendmail", sendmail_command=(SENDMAIL, "-C", "/nonexistent/postfix")
+            ),
             "exited",
             id="sendmail refuses",
         ),
         pytest.param(
-            NoticeDelivery(sendmail_command=("/nonexistent/sendmail",)),
+            NoticeDelivery(transport="sendmail", sendmail_command=("/nonexistent/sendmail",)),
             "No such file",
             id="no sendmail",
         ),

@@ -41,11 +41,11 @@ def shared_ledger(database: PostgresServer) -> Callable[[Path], None]:
         config = config_dir / "aduana.yaml"
         text = config.read_text(encoding="utf-8")
         block = (
-            "ledger:\n  enabled: true\n  backend: postgresql\n  postgresql:\n"
+            "  backend: postgresql\n  postgresql:\n"
             f'    dsn: "{database.dsn}"\n    password_file: {PASSWORD_FILE}\n'
         )
-        assert "ledger:\n  enabled: true\n" in text
-        config.write_text(text.replace("ledger:\n  enabled: true\n", block, 1), encoding="utf-8")
+        assert "  backend: sqlite\n" in text
+        config.write_text(text.replace("  backend: sqlite\n", block, 1), encoding="utf-8")
 
     return edit
 

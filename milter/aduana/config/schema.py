@@ -400,7 +400,9 @@ class NoticeDelivery(Strict):
     """How notices reach the local MTA: its sendmail command (queued on disk) or SMTP."""
 
     enabled: bool = True
-    transport: Literal["sendmail", "smtp"] = "sendmail"
+    transport: Literal["sendmail", "smtp"] = "smtp"
+    """The shipped configuration says sendmail; smtp stays the default, so a file that
+    sets only smtp_host keeps its meaning."""
     sendmail_command: tuple[str, ...] = Field(default=("/usr/sbin/sendmail",), min_length=1)
     """The MTA's sendmail and its options; aduana appends ``-i -f <> -- RECIPIENT``."""
     smtp_host: str = "127.0.0.1"

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 
 from aduana.ledger import LedgerUnavailableError, SendingSuspensions, Severity, Suspension
+from aduana.ledger.activity import DEFAULT_WRITE_INTERVAL
 from aduana.ledger.postgres_store import PostgresLedger
 from tests.support.postgres_server import PostgresServer
 
@@ -25,8 +26,10 @@ def server(postgres_server: PostgresServer) -> Iterator[PostgresServer]:
     postgres_server.start()  # a test that stopped it leaves it running for the next
 
 
-def _node(server: PostgresServer, **options: timedelta) -> PostgresLedger:
-    return PostgresLedger(server.dsn, password=server.password, **options)
+def _node(
+    server: PostgresServer, write_interval: timedelta = DEFAULT_WRITE_INTERVAL
+) -> PostgresLedger:
+    return PostgresLedger(server.dsn, password=server.password, write_interval=write_interval)
 
 
 def _together(work: Callable[[int], object]) -> list[object]:
