@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 
 from .aduana_fixtures import RunningAduana, start_aduana
-from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, send
+from .harness import (
+    MilterFactory,
+    PostfixFactory,
+    PrivatePostfix,
+    RecordingSink,
+    send,
+    wait_until,
+)
 
 JEFE = "analista.prueba@sre.gob.mx"
 DIRECTOR = "director.prueba@sre.gob.mx"
@@ -89,7 +96,8 @@ def test_classified_marking_is_held_and_sender_and_desk_are_told(
     [event] = [e for e in aduana.events("transaction") if e["queue_id"] == result.queue_id]
     assert event["action"] == "quarantine"
     assert event["notices"] == 2
-    assert aduana.metric("aduana_notices_total", result="sent") == 2
+    # Postfix may deliver a notice before the notifier thread has counted it.
+    assert wait_until(lambda: aduana.metric("aduana_notices_total", result="sent") == 2, timeout=5)
 
 
 def test_legal_hold_copies_all_mail_of_the_account_to_the_custodian(

@@ -1,12 +1,14 @@
-"""Notices reach the sender through the MTA's sendmail and its on-disk queue, or are counted lost.
+"""Notices are queued on disk and handed to the MTA until it takes them; lost ones are counted.
 
-These drive the notifier directly against a real private Postfix and its
-``sendmail`` (with ``-C``, the instance's configuration directory).
+These drive the notifier against a real private Postfix: its ``sendmail``
+(with ``-C``, the instance's configuration directory) and its SMTP listener.
 """
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+import time
+from collections.abc import Iterator, MutableMapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,7 +20,7 @@ from aduana.notices import Notifier
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Notice
 
-from .harness import PostfixFactory, PrivatePostfix, RecordingSink
+from .harness import PostfixFactory, PrivatePostfix, RecordingSink, wait_until
 
 SENDMAIL = "/usr/sbin/sendmail"
 NOTICE = Notice(
@@ -29,37 +31,67 @@ NOTICE = Notice(
 )
 
 
-class Sent:
-    """What one notifier did: its metrics and its log events."""
+class Notices:
+    """One notifier over a spool in the test's directory, with its metrics and log events."""
 
-    def __init__(self, metrics: Metrics, logs: list[MutableMapping[str, Any]]) -> None:
-        self.metrics = metrics
-        self.logs = logs
+    def __init__(self, delivery: NoticeDelivery, spool: Path) -> None:
+        self.spool = spool
+        self.metrics = Metrics.create(CollectorRegistry())
+        self._capture = structlog.testing.capture_logs()
+        self.logs: list[MutableMapping[str, Any]] = self._capture.__enter__()
+        self.notifier = Notifier(delivery, spool, self.metrics, structlog.get_logger("aduana"))
+        self.closed = False
+
+    def send(self, *notices: Notice) -> Notices:
+        for notice in notices:
+            self.notifier.send(notice)
+        assert self.notifier.flush(timeout=20)
+        return self
+
+    def close(self) -> None:
+        """Stop the notifier (idempotent): its queue stays on disk for the next one."""
+        if self.closed:
+            return
+        self.closed = True
+        self.notifier.close()
+        self._capture.__exit__(None, None, None)
 
     def count(self, result: str) -> float:
-        return (
-            self.metrics.registry.get_sample_value("aduana_notices_total", {"result": result})
-            or 0.0
-        )
+        value = self.metrics.registry.get_sample_value("aduana_notices_total", {"result": result})
+        return value or 0.0
+
+    @property
+    def queued(self) -> float:
+        return self.metrics.registry.get_sample_value("aduana_notices_queued") or 0.0
 
     def events(self, name: str) -> list[MutableMapping[str, Any]]:
         return [entry for entry in self.logs if entry["event"] == name]
 
 
-def notify(delivery: NoticeDelivery, *notices: Notice) -> Sent:
-    metrics = Metrics.create(CollectorRegistry())
-    with structlog.testing.capture_logs() as logs:
-        notifier = Notifier(delivery, metrics, structlog.get_logger("aduana"))
-        for notice in notices:
-            notifier.send(notice)
-        notifier.close()
-    return Sent(metrics, logs)
+@pytest.fixture
+def open_notices(tmp_path: Path) -> Iterator[Any]:
+    opened: list[Notices] = []
+
+    def open_(delivery: NoticeDelivery) -> Notices:
+        opened.append(Notices(delivery, tmp_path / "spool"))
+        return opened[-1]
+
+    yield open_
+    for notices in reversed(opened):
+        notices.close()
 
 
-def through(gateway: PrivatePostfix) -> NoticeDelivery:
+def sendmail_of(gateway: PrivatePostfix) -> NoticeDelivery:
     return NoticeDelivery(
         transport="sendmail", sendmail_command=(SENDMAIL, "-C", str(gateway.config_dir))
     )
+
+
+def smtp_of(gateway: PrivatePostfix, **options: Any) -> NoticeDelivery:
+    return NoticeDelivery(
+        transport="smtp", smtp_host=gateway.host, smtp_port=gateway.port, timeout_seconds=2,
+        **options,
+    )  # fmt: skip
 
 
 @pytest.fixture
@@ -68,9 +100,9 @@ def gateway(postfix_factory: PostfixFactory) -> PrivatePostfix:
 
 
 def test_a_notice_goes_through_sendmail_from_the_null_sender(
-    gateway: PrivatePostfix, sink: RecordingSink
+    gateway: PrivatePostfix, sink: RecordingSink, open_notices: Any
 ) -> None:
-    sent = notify(through(gateway), NOTICE)
+    notices = open_notices(sendmail_of(gateway)).send(NOTICE)
 
     [delivered] = sink.wait_for(timeout=15)
     assert delivered.mail_from == "<>"
@@ -78,21 +110,22 @@ def test_a_notice_goes_through_sendmail_from_the_null_sender(
     assert delivered.header("Subject") == NOTICE.subject
     assert delivered.header("Auto-Submitted") == "auto-generated"
     assert "retenido para revisión" in delivered.message.get_content()
-    assert sent.count("sent") == 1
-    assert [e["transport"] for e in sent.events("notice_sent")] == ["sendmail"]
+    assert notices.count("sent") == 1
+    assert notices.queued == 0
+    assert [e["transport"] for e in notices.events("notice_sent")] == ["sendmail"]
 
 
-def test_a_notice_waits_on_disk_while_the_mta_is_down_and_leaves_when_it_is_back(
-    gateway: PrivatePostfix, sink: RecordingSink
+def test_sendmail_keeps_a_notice_on_the_mtas_disk_while_postfix_is_stopped(
+    gateway: PrivatePostfix, sink: RecordingSink, open_notices: Any
 ) -> None:
     gateway.stop()
 
-    sent = notify(through(gateway), NOTICE)
-    queued = sorted(path.name for path in (gateway.queue_dir / "maildrop").iterdir())
+    notices = open_notices(sendmail_of(gateway)).send(NOTICE)
+    in_maildrop = list((gateway.queue_dir / "maildrop").iterdir())
     gateway.start()
 
-    assert sent.count("sent") == 1
-    assert len(queued) == 1
+    assert notices.count("sent") == 1
+    assert len(in_maildrop) == 1
     [delivered] = sink.wait_for(timeout=20)
     assert delivered.rcpt_tos == (NOTICE.to,)
 
@@ -101,9 +134,7 @@ def test_a_notice_waits_on_disk_while_the_mta_is_down_and_leaves_when_it_is_back
     ("delivery", "said"),
     [
         pytest.param(
-            NoticeDelivery(
-                transport="sendmail", sendmail_command=(SENDMAIL, "-C", "/nonexistent/postfix")
-            ),
+            NoticeDelivery(transport="sendmail", sendmail_command=(SENDMAIL, "-C", "/nonexistent")),
             "exited",
             id="sendmail refuses",
         ),
@@ -119,14 +150,63 @@ def test_a_notice_waits_on_disk_while_the_mta_is_down_and_leaves_when_it_is_back
         ),
     ],
 )
-def test_a_notice_the_mta_did_not_take_is_counted_and_logged(
-    delivery: NoticeDelivery, said: str
+def test_a_notice_the_mta_does_not_take_stays_queued_on_disk(
+    delivery: NoticeDelivery, said: str, open_notices: Any, tmp_path: Path
 ) -> None:
-    sent = notify(delivery, NOTICE, NOTICE)
+    notices = open_notices(delivery).send(NOTICE, NOTICE)
 
-    assert sent.count("failure") == 2
-    assert sent.count("sent") == 0
-    [first, _] = sent.events("notice_failed")
-    assert first["log_level"] == "error"
+    assert notices.count("deferred") == 2
+    assert notices.count("sent") == 0
+    assert notices.queued == 2
+    assert len(list((tmp_path / "spool").glob("*.json"))) == 2
+    [first, _] = notices.events("notice_deferred")
+    assert first["log_level"] == "warning"
     assert first["to"] == NOTICE.to
     assert said in str(first["error"])
+
+
+def test_a_queued_notice_is_sent_once_the_smtp_listener_is_back(
+    gateway: PrivatePostfix, sink: RecordingSink, open_notices: Any
+) -> None:
+    gateway.stop()
+    notices = open_notices(smtp_of(gateway, retry_seconds=1)).send(NOTICE)
+    assert notices.queued == 1
+
+    gateway.start()
+
+    [delivered] = sink.wait_for(timeout=20)
+    assert delivered.mail_from == "<>"
+    assert delivered.header("Subject") == NOTICE.subject
+    assert wait_until(lambda: notices.count("sent") == 1 and notices.queued == 0, timeout=10)
+
+
+def test_notices_left_queued_by_a_stopped_daemon_are_sent_by_the_next_one(
+    gateway: PrivatePostfix, sink: RecordingSink, open_notices: Any
+) -> None:
+    gateway.stop()
+    open_notices(smtp_of(gateway)).send(NOTICE).close()
+    gateway.start()
+
+    restarted = open_notices(smtp_of(gateway))
+
+    [delivered] = sink.wait_for(timeout=20)
+    assert delivered.rcpt_tos == (NOTICE.to,)
+    assert wait_until(lambda: restarted.count("sent") == 1, timeout=10)
+
+
+def test_a_notice_undelivered_past_give_up_after_is_kept_aside_and_counted_lost(
+    open_notices: Any, tmp_path: Path
+) -> None:
+    down = NoticeDelivery(
+        transport="smtp", smtp_host="127.0.0.1", smtp_port=9, timeout_seconds=1,
+        retry_seconds=1, give_up_after=1,
+    )  # fmt: skip
+    notices = open_notices(down).send(NOTICE)
+    time.sleep(1.2)
+
+    assert wait_until(lambda: notices.count("failure") == 1, timeout=10)
+    assert wait_until(lambda: notices.queued == 0, timeout=5)
+    assert len(list((tmp_path / "spool" / "failed").glob("*.json"))) == 1
+    [lost] = notices.events("notice_failed")
+    assert lost["log_level"] == "error"
+    assert "smtp 127.0.0.1:9" in str(lost["error"])

@@ -79,8 +79,10 @@ def test_the_database_password_comes_from_a_file_beside_the_configuration(config
         "    password_file: ledger.password\n",
     )
 
-    with open_ledger(load_settings(config)) as ledger:
-        assert isinstance(ledger, PostgresLedger)
+    ledger = open_ledger(load_settings(config))
+
+    assert isinstance(ledger, PostgresLedger)
+    ledger.close()
 
 
 def test_a_missing_password_file_names_its_yaml_path(config: Path) -> None:

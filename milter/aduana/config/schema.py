@@ -408,6 +408,10 @@ class NoticeDelivery(Strict):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     timeout_seconds: float = Field(default=10.0, gt=0)
+    spool_dir: Path | None = None
+    """Where notices wait for the MTA; default: notices/ beside the ledger's SQLite file."""
+    retry_seconds: Duration = 60
+    give_up_after: Duration = 2 * 86400
 
 
 RULE_FAMILIES = (

@@ -33,6 +33,7 @@ class Metrics:
     sending_suspensions: Counter
     ledger_write_failures: Counter
     notices: Counter
+    notices_queued: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -40,7 +41,7 @@ class Metrics:
         # Series that alerts watch exist from the start, at zero.
         for result in ("success", "failure"):
             metrics.config_reloads.labels(result=result)
-        for result in ("sent", "failure"):
+        for result in ("sent", "deferred", "failure"):
             metrics.notices.labels(result=result)
         for record in ("activity", "violation"):
             metrics.ledger_write_failures.labels(record=record)
@@ -140,6 +141,11 @@ class Metrics:
                 "aduana_notices",
                 "Notices to senders and administrators handed to the MTA, by result",
                 ["result"],
+                registry=registry,
+            ),
+            notices_queued=Gauge(
+                "aduana_notices_queued",
+                "Notices waiting on disk for the MTA to take them",
                 registry=registry,
             ),
         )
