@@ -30,6 +30,9 @@ EXPECTED_ALERTS = [
     "AduanaStateBackendDegraded",
     "AduanaDirectoryDegraded",
     "AduanaSlowProcessing",
+    "AduanaLedgerUnavailable",
+    "AduanaNoticesQueued",
+    "AduanaNoticesLost",
 ]
 
 

@@ -43,6 +43,8 @@ class Metrics:
             metrics.config_reloads.labels(result=result)
         for result in ("sent", "deferred", "failure"):
             metrics.notices.labels(result=result)
+        for backend in ("directory", "ledger"):
+            metrics.backend_tempfails.labels(backend=backend)
         for record in ("activity", "violation"):
             metrics.ledger_write_failures.labels(record=record)
         return metrics
