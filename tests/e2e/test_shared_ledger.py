@@ -107,8 +107,8 @@ def test_an_unreachable_database_tempfails_suspension_checks_and_refusals_still_
     database: PostgresServer,
     tmp_path: Path,
 ) -> None:
+    database.stop()  # before the daemon starts: it must start anyway
     aduana, gateway = node(milter_factory, postfix_factory, database, tmp_path)
-    database.stop()
 
     # The suspension look-up cannot be answered: 4xx, the sender's MTA retries.
     unknown = mail_from_only(gateway, JEFE)
