@@ -96,6 +96,7 @@ class PostgresServer(ServerProcess):
         self.password = PASSWORD
         self._initialised = False
         self._created = False
+        self._log_offset = 0
         super().__init__()
 
     @property
@@ -121,6 +122,8 @@ class PostgresServer(ServerProcess):
             "-c", "full_page_writes=off",
             "-c", "synchronous_commit=off",
         ]  # fmt: skip
+        # Only this start's "ready to accept" counts: the log is kept across restarts.
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
         with self.log_path.open("ab") as log:
             self._process = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
@@ -176,7 +179,9 @@ class PostgresServer(ServerProcess):
                 probe.connect((LOOPBACK, self.port))
             except OSError:
                 return False
-        return self.log_path.exists() and b"ready to accept" in self.log_path.read_bytes()
+        if not self.log_path.exists():
+            return False
+        return b"ready to accept" in self.log_path.read_bytes()[self._log_offset :]
 
     def _create_database(self) -> None:
         import psycopg

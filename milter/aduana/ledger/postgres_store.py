@@ -101,7 +101,15 @@ class PostgresLedger:
             password=password,
             connect_timeout=connect_timeout,
             application_name="aduana",
-            options=f"-c statement_timeout={int(statement_timeout * 1000)} -c timezone=UTC",
+            # client_min_messages=error: libpq hands notices and warnings to a ctypes
+            # callback, which re-enters Python through PyGILState in a libmilter
+            # thread whose thread state pymilter made by hand. With notices on
+            # ("relation already exists, skipping"), MAIL FROM replies were lost
+            # now and then (Postfix: "can't read SMFIC_MAIL reply packet header").
+            options=(
+                f"-c statement_timeout={int(statement_timeout * 1000)} -c timezone=UTC"
+                " -c client_min_messages=error"
+            ),
             keepalives=1,
             keepalives_idle=5,
             keepalives_interval=2,
