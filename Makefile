@@ -8,17 +8,23 @@ LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
-	postgresql libpq5 \
-	python3-venv python3-dev gcc make
+	postgresql libpq5 clamav-daemon clamav-testfiles \
+	python3-venv python3-dev gcc make miltertest liblockfile1
 
-.PHONY: run test bench setup system venv lint typecheck pytest clean
+# Sendmail for the e2e lab (tests/e2e/sendmail): installing sendmail-bin would replace
+# Postfix, so its packages are unpacked under var/ instead (liblockfile1 above is the
+# one library it needs that Postfix does not).
+SENDMAIL_DEBS := sendmail-bin sendmail-cf m4
+SENDMAIL_LAB := var/sendmail-lab
+
+.PHONY: run test bench setup system venv sendmail-lab lint typecheck pytest clean
 
 run: setup
 	$(VENV)/bin/aduana run --config $(CONFIG)
 
 test: setup lint typecheck pytest
 
-setup: system venv
+setup: system venv sendmail-lab
 
 # Installs only what is missing, so a ready machine is not touched.
 system:
@@ -31,6 +37,15 @@ system:
 	fi
 
 venv: $(VENV)/.installed
+
+sendmail-lab: $(SENDMAIL_LAB)/root/.unpacked
+
+$(SENDMAIL_LAB)/root/.unpacked: | system
+	rm -rf $(SENDMAIL_LAB) && mkdir -p $(SENDMAIL_LAB)/debs
+	cd $(SENDMAIL_LAB)/debs && { apt-get download $(SENDMAIL_DEBS) || \
+		{ apt-get update -qq && apt-get download $(SENDMAIL_DEBS); }; }
+	for deb in $(SENDMAIL_LAB)/debs/*.deb; do dpkg -x $$deb $(SENDMAIL_LAB)/root; done
+	touch $@
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)

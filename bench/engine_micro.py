@@ -78,7 +78,9 @@ def replay(runtime: Runtime, submission: Submission, now: float) -> StageTimes:
         seconds[stage] += now_ - mark
         mark = now_
 
-    envelope = Envelope(submission.sender, login=submission.login)
+    envelope = Envelope(
+        submission.sender, login=submission.login, client_address=submission.client_address
+    )
     builder, _, verdict = at_mail_from(runtime, envelope, now)
     lap("mail_from")
     if verdict.action in ENVELOPE_ACTIONS:
@@ -104,10 +106,11 @@ def replay(runtime: Runtime, submission: Submission, now: float) -> StageTimes:
     activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
     # As at_end_of_message: the fingerprint reads the body text already extracted.
     body_of = (lambda: text.body) if text is not None else (lambda: body_text(builder.message))
-    sender_activity = activity.gather(settings, facts, body_of, now)
+    sender_activity, pending = activity.gather(settings, facts, body_of, now)
     facts = replace(facts, activity=sender_activity)
     lap("activity")
     verdict = decide(settings, facts)
+    activity.record(pending, verdict)
     lap("decide")
     builder.close()
     return StageTimes(seconds, verdict.action.value)

@@ -55,6 +55,7 @@ class Options:
     json_path: Path | None
     keep: bool
     quiet_load: float | None
+    clamd: bool = False
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -70,6 +71,9 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--engine-only", action="store_true", help="only the micro-benchmark")
     parser.add_argument("--json", type=Path, help="write all results to this file")
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
+    parser.add_argument(
+        "--clamd", action="store_true", help="add aduana+clamd (a private clamd, test signatures)"
+    )
     parser.add_argument(
         "--quiet-load",
         type=float,
@@ -95,6 +99,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         json_path=args.json,
         keep=args.keep,
         quiet_load=args.quiet_load,
+        clamd=args.clamd,
     )
 
 
@@ -191,7 +196,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"bench: {context['machine']}  load {context['load_at_start']}")
     runs: list[RunResult] = []
     if options.mixes:
-        with running_stack(keep=options.keep) as stack:
+        with running_stack(keep=options.keep, clamd=options.clamd) as stack:
             if options.keep:
                 log(f"  work directory: {stack.workdir}")
             for name in options.mixes:

@@ -3,7 +3,11 @@
 - ``none``: Postfix with no milter;
 - ``noop``: Postfix with the no-op pymilter milter (tests/e2e/noop_milter.py);
 - ``aduana``: Postfix with ``aduana run`` on a copy of the shipped configuration,
-  with the environment of the systemd unit (malloc settings).
+  with the environment of the systemd unit (malloc settings);
+- ``aduana+clamd`` (with ``--clamd``): the same, scanning every message with a
+  private clamd (tests/support/clamd.py). Its database holds one signature, so
+  this measures the INSTREAM transfer and clamd's parsing (MIME, archives), not
+  the matching cost of the full signature set.
 
 The copy differs from the shipped one in three places only: ports (free ones, as
 in the e2e tests); notices go to the sink; and one written approval lifts the
@@ -28,6 +32,7 @@ from tests.e2e.harness import (
     PostfixFactory,
     PrivatePostfix,
 )
+from tests.support.clamd import ClamdServer
 
 from .messages import SENDER
 from .sink import CountingSink
@@ -87,7 +92,7 @@ class Stack:
 
 
 @contextmanager
-def running_stack(keep: bool = False) -> Iterator[Stack]:
+def running_stack(keep: bool = False, clamd: bool = False) -> Iterator[Stack]:
     """Start sink, milters and three Postfix instances; stop and remove them after."""
     workdir = Path(tempfile.mkdtemp(prefix="aduana-bench-"))
     with ExitStack() as stack:
@@ -109,6 +114,14 @@ def running_stack(keep: bool = False) -> Iterator[Stack]:
             "noop": (noop.postfix_spec, noop.pid),
             "aduana": (aduana.process.postfix_spec, aduana.process.pid),
         }
+        if clamd:
+            server = stack.enter_context(ClamdServer(workdir / "clamd"))
+            scanning = start_aduana(
+                milters, workdir / "with-clamd",
+                notices + f'antivirus:\n  socket: "{server.socket_spec}"\n',
+                add_bench_approval, env=deployed_environment(),
+            )  # fmt: skip
+            milter_of["aduana+clamd"] = (scanning.process.postfix_spec, scanning.process.pid)
         systems = {
             name: System(name, postfixes(spec, timeouts=DEPLOYED_TIMEOUTS), pid)
             for name, (spec, pid) in milter_of.items()

@@ -1,7 +1,9 @@
 """Gathering a sender's activity from the counter store, before the engine runs.
 
 This is I/O (the store may be Redis), so it lives beside the adapter; the
-engine only sees the resulting SenderActivity.
+engine only sees the resulting SenderActivity. The counts include the message
+being judged, but the message is stored only once the verdict sends it
+(`Activity.record`): a refused message was not sent.
 """
 
 from __future__ import annotations
@@ -14,7 +16,23 @@ from aduana.config.loader import Settings
 from aduana.config.schema import Organisation
 from aduana.facts import SenderActivity, TransactionFacts, WindowActivity
 from aduana.observability.metrics import Metrics
-from aduana.state import CounterStore, Fingerprinter
+from aduana.state import CounterStore, Fingerprint, Fingerprinter
+from aduana.verdict import Action, Verdict
+
+SENT = (Action.ACCEPT, Action.TAG, Action.QUARANTINE)
+"""Verdicts under which a message leaves (or will leave, once released) the gateway."""
+
+
+@dataclass(frozen=True)
+class PendingSend:
+    """What to store about a message once its verdict sends it."""
+
+    key: str
+    recipients: tuple[str, ...]
+    at: float
+    windows: tuple[int, ...]
+    fingerprint: Fingerprint | None = None
+    fingerprint_window: int = 0
 
 
 @dataclass
@@ -42,38 +60,63 @@ class ActivityCounter:
 
     def gather(
         self, settings: Settings, facts: TransactionFacts, text: Callable[[], str], now: float
-    ) -> SenderActivity | None:
-        """Record this message and return the sender's counts, this message included."""
-        sender = facts.envelope.sender
-        org = settings.organisation_of(sender)
-        if org is None:
-            return None
+    ) -> tuple[SenderActivity | None, PendingSend | None]:
+        """The sender's counts with this message included, and what to store once it is sent.
+
+        The sender is the answerable account when there is one (an authenticated
+        null sender counts against its login), else the envelope sender.
+        """
+        provenance = facts.provenance
+        org = settings.organisation(provenance.organisation) if provenance.organisation else None
+        if org is None or provenance.bounce:
+            return None, None
         rules = org.rules.mass_mailing
-        windows = sorted({w.window for w in rules.rate.windows}) if rules.rate else []
+        windows = tuple(sorted({w.window for w in rules.rate.windows})) if rules.rate else ()
         if not windows and rules.one_to_one is None:
-            return None
+            return None, None
+        account = provenance.account
+        key = (account.address if account is not None else facts.envelope.sender).casefold()
         recipients = facts.envelope.recipients
-        key = sender.casefold()
         activity: tuple[WindowActivity, ...] = ()
         if windows:
-            counts = self.store.record_send(key, recipients, now, windows)
+            counts = self.store.record_send(key, recipients, now, windows, commit=False)
             activity = tuple(
                 WindowActivity(c.window, c.messages, c.distinct_recipients) for c in counts.windows
             )
             self._observe_usage(org, facts, activity, now)
         near_duplicates = None
+        fingerprint = None
         one_to_one = rules.one_to_one
         if one_to_one is not None:
             fingerprint = self.fingerprinter.fingerprint(text())
             if fingerprint is not None:
                 near_duplicates = self.store.record_fingerprint(
-                    key, fingerprint, recipients, now, one_to_one.window
+                    key, fingerprint, recipients, now, one_to_one.window, commit=False
                 )
-        return SenderActivity(
+        pending = PendingSend(
+            key, recipients, now, windows, fingerprint, one_to_one.window if one_to_one else 0
+        )
+        activity_facts = SenderActivity(
             windows=activity,
             one_to_one_window=one_to_one.window if one_to_one else None,
             near_duplicate_recipients=near_duplicates,
         )
+        return activity_facts, pending
+
+    def record(self, pending: PendingSend | None, verdict: Verdict) -> None:
+        """Store a message in the windows and fingerprints, if its verdict sends it."""
+        if pending is None or verdict.action not in SENT:
+            return
+        if pending.windows:
+            self.store.record_send(pending.key, pending.recipients, pending.at, pending.windows)
+        if pending.fingerprint is not None:
+            self.store.record_fingerprint(
+                pending.key,
+                pending.fingerprint,
+                pending.recipients,
+                pending.at,
+                pending.fingerprint_window,
+            )
 
     def _observe_usage(
         self,
@@ -85,7 +128,7 @@ class ActivityCounter:
         rate = org.rules.mass_mailing.rate
         if rate is None:
             return
-        account = facts.identity.sender_account
+        account = facts.provenance.account
         rank = account.rank if account is not None else org.ranks[0]
         for window in rate.windows:
             seen = next((a for a in activity if a.window == window.window), None)

@@ -25,6 +25,9 @@ from aduana.notices import Notifier, spool_dir
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
+from aduana.quarantine.backlog import BacklogMonitor
+from aduana.quarantine.hold_queue import PostfixHoldQueue
+from aduana.quarantine.settings import QuarantineSettings
 from aduana.runtime import Runtime, RuntimeHolder, build_runtime
 from aduana.sanctions import Sanctions
 from aduana.state import StoreState, StoreStateChange
@@ -91,7 +94,7 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
 
 def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
     before, after = old.settings.daemon, new.settings.daemon
-    for name in ("milter", "metrics", "logging", "state", "ledger", "notices"):
+    for name in ("milter", "metrics", "logging", "state", "ledger", "notices", "quarantine"):
         if getattr(before, name) != getattr(after, name):
             logger.warning("config_change_needs_restart", section=name)
 
@@ -130,6 +133,18 @@ def _inspector(settings: InspectionSettings) -> Inspector:
     return PooledInspector(workers, int(settings.pool_min_size), settings.worker_max_messages)
 
 
+def _backlog_monitor(
+    settings: QuarantineSettings, sanctions: Sanctions | None, metrics: Metrics, logger: Any
+) -> BacklogMonitor | None:
+    """Reads the hold queue for the backlog gauges, unless backlog_refresh_seconds is 0."""
+    if settings.backlog_refresh_seconds == 0:
+        return None
+    review = sanctions.review if sanctions is not None else None
+    monitor = BacklogMonitor(PostfixHoldQueue(settings), review, metrics, logger)
+    monitor.start(settings.backlog_refresh_seconds)
+    return monitor
+
+
 def run(config_file: Path) -> int:
     """Run the daemon until SIGTERM or SIGINT; returns the process exit status."""
     metrics = Metrics.create(CollectorRegistry())
@@ -143,6 +158,7 @@ def run(config_file: Path) -> int:
         Sanctions.open(runtime.settings, metrics, logger) if settings.ledger.enabled else None
     )
     notifier = Notifier(settings.notices, spool_dir(runtime.settings), metrics, logger)
+    backlog = _backlog_monitor(settings.quarantine, sanctions, metrics, logger)
     # Started before libmilter's threads exist (see inspection_pool).
     inspector = _inspector(settings.inspection)
     install_session_factory(
@@ -197,6 +213,8 @@ def run(config_file: Path) -> int:
         logger.error("milter_failed", error=str(daemon.milter_error[0]))
         return 1
     notifier.close()
+    if backlog is not None:
+        backlog.stop()
     if isinstance(inspector, PooledInspector):
         inspector.close()
     if sanctions is not None:

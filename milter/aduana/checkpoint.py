@@ -1,8 +1,8 @@
 """The two checkpoints of a transaction: at MAIL FROM and at end of message.
 
 Both the milter adapter and ``aduana explain`` go through these functions, so
-an offline verdict is reached exactly as the daemon reaches it. Directory and
-counter-store I/O happens here; the engine itself stays pure.
+an offline verdict is reached exactly as the daemon reaches it. Directory,
+counter-store and clamd I/O happens here; the engine itself stays pure.
 """
 
 from __future__ import annotations
@@ -11,14 +11,16 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from aduana.activity import ActivityCounter
+from aduana.activity import ActivityCounter, PendingSend
 from aduana.config.loader import Settings
-from aduana.directory.account import Directory
-from aduana.facts import Envelope, Identity, TransactionFacts
+from aduana.directory.account import Account, Directory
+from aduana.facts import Envelope, Identity, Provenance, TransactionFacts
 from aduana.inspect import InspectionLimits
 from aduana.inspection_pool import InlineInspector, Inspector
 from aduana.message_text import MessageText, body_text
 from aduana.policy.engine import decide
+from aduana.policy.origin import establish
+from aduana.policy.scope import governing_organisations
 from aduana.runtime import Runtime
 from aduana.transaction import TransactionBuilder
 from aduana.verdict import Action, Verdict
@@ -45,24 +47,39 @@ def never_suspended(address: str) -> bool:
 
 def needs_text(settings: Settings, facts: TransactionFacts) -> bool:
     """Extract text only when a content or DLP rule could read it."""
-    organisations = [settings.organisation_of(facts.envelope.sender)]
-    organisations += [settings.organisation_of(r) for r in facts.envelope.recipients]
     return any(
-        org is not None and (org.rules.content is not None or org.rules.dlp is not None)
-        for org in organisations
+        org.rules.content is not None or org.rules.dlp is not None
+        for org in governing_organisations(settings, facts)
     )
+
+
+def login_account(directory: Directory, login: str) -> Account | None:
+    """The login's account; a short login's owner may also log in with the full address."""
+    account = directory.by_login(login)
+    if account is None and "@" in login:
+        owner = directory.by_address(login)
+        if owner is not None and owner.address.casefold() == login.casefold():
+            account = owner
+    return account
 
 
 def identify(
-    directory: Directory, envelope: Envelope, suspended: Callable[[str], bool]
-) -> Identity:
-    login = envelope.login
+    settings: Settings,
+    directory: Directory,
+    envelope: Envelope,
+    suspended: Callable[[str], bool],
+) -> tuple[Identity, Provenance]:
+    """The directory's answers, and from them and the client, who is really sending."""
     sender_account = directory.by_address(envelope.sender) if envelope.sender else None
-    return Identity(
+    logged_in = login_account(directory, envelope.login) if envelope.login else None
+    provenance = establish(settings, envelope, sender_account, logged_in)
+    answerable = provenance.account
+    identity = Identity(
         sender_account=sender_account,
-        login_account=directory.by_login(login) if login else None,
-        sending_suspended=sender_account is not None and suspended(sender_account.address),
+        login_account=logged_in,
+        sending_suspended=answerable is not None and suspended(answerable.address),
     )
+    return identity, provenance
 
 
 def at_mail_from(
@@ -71,7 +88,8 @@ def at_mail_from(
     now: float,
     suspended: Callable[[str], bool] = never_suspended,
 ) -> tuple[TransactionBuilder, TransactionFacts, Verdict]:
-    builder = TransactionBuilder(envelope, identify(runtime.directory, envelope, suspended))
+    identity, provenance = identify(runtime.settings, runtime.directory, envelope, suspended)
+    builder = TransactionBuilder(envelope, identity, provenance)
     facts = builder.envelope_facts(datetime.fromtimestamp(now, UTC))
     return builder, facts, decide(runtime.settings, facts)
 
@@ -83,7 +101,9 @@ def at_end_of_message(
     queue_id: str | None,
     now: float,
     inspector: Inspector = INLINE,
-) -> tuple[TransactionFacts, Verdict]:
+) -> tuple[TransactionFacts, Verdict, PendingSend | None]:
+    """Decide the whole message. The caller stores the pending send once the verdict
+    is applied (`ActivityCounter.record`), so only sent mail counts."""
     facts = builder.message_facts(queue_id, datetime.fromtimestamp(now, UTC))
     text: MessageText | None = None
     if facts.content is not None:
@@ -92,8 +112,11 @@ def at_end_of_message(
             needs_text(runtime.settings, facts),
         )  # fmt: skip
         facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
-    sender_activity = activity.gather(
+    if facts.content is not None and runtime.scanner is not None:
+        scan = runtime.scanner.scan(builder.message)
+        facts = replace(facts, content=replace(facts.content, antivirus=scan))
+    sender_activity, pending = activity.gather(
         runtime.settings, facts, lambda: text.body if text else body_text(builder.message), now
     )
     facts = replace(facts, activity=sender_activity)
-    return facts, decide(runtime.settings, facts)
+    return facts, decide(runtime.settings, facts), pending

@@ -1,4 +1,4 @@
-"""The ``aduana`` command: run | check-config | explain | approvals | report | accounts."""
+"""The ``aduana`` command: run, check-config, explain, approvals, report, accounts, quarantine."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from pathlib import Path
+
+from aduana.quarantine.arguments import add_commands as add_quarantine_commands
 
 # Commands import what they need when they run: the inspection workers are started
 # by re-importing this module (multiprocessing's spawn), and must not load it all.
@@ -25,6 +27,11 @@ def _parser() -> argparse.ArgumentParser:
     explain_cmd.add_argument("--config", type=Path, required=True)
     explain_cmd.add_argument("--sender", required=True, help="envelope sender ('' for <>)")
     explain_cmd.add_argument("--login", help="SMTP AUTH login, if authenticated")
+    explain_cmd.add_argument(
+        "--client-address",
+        help="the SMTP client's IP address, as the MTA reports it; "
+        "without one the mail comes from the internet, as in the daemon",
+    )
     explain_cmd.add_argument("--rcpt", action="append", required=True, help="envelope recipient")
     explain_cmd.add_argument("--declared-size", type=int, help="ESMTP SIZE= of MAIL FROM")
     explain_cmd.add_argument("message", type=Path, help="the message, as an .eml file")
@@ -35,6 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     listing.add_argument("--on", type=date.fromisoformat, help="status on this date (YYYY-MM-DD)")
     listing.add_argument("--format", choices=("table", "json"), default="table")
     _add_ledger_commands(commands)
+    add_quarantine_commands(commands)
     return parser
 
 
@@ -43,12 +51,17 @@ def _add_ledger_commands(commands: argparse._SubParsersAction[argparse.ArgumentP
     reports = report.add_subparsers(dest="report", required=True)
     inactive = reports.add_parser("inactive", help="accounts with no authenticated send")
     inactive.add_argument("--days", type=int, default=180)
+    inactive.add_argument(
+        "--notify", action="store_true", help="send each unit head the list for their unit"
+    )
     violations = reports.add_parser("violations", help="enforced refusals by account/unit/clause")
     violations.add_argument(
         "--since", type=date.fromisoformat, help="YYYY-MM-DD (default: 30 days ago)"
     )
     violations.add_argument("--until", type=date.fromisoformat, help="YYYY-MM-DD, exclusive")
-    for parser in (inactive, violations):
+    approvals = reports.add_parser("approvals", help="written approvals: status, expiry, uses")
+    approvals.add_argument("--on", type=date.fromisoformat, help="status on this date")
+    for parser in (inactive, violations, approvals):
         parser.add_argument("--config", type=Path, required=True)
         parser.add_argument("--format", choices=("csv", "json"), default="csv")
     accounts = commands.add_parser("accounts", help="sending suspensions (sanctions)")
@@ -82,6 +95,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from aduana.app import run
 
         return run(args.config)
+    if args.command == "quarantine":
+        from aduana.quarantine import commands
+
+        return commands.run_command(args)
     if args.command in ("report", "accounts"):
         from aduana import ledger_commands
 
@@ -106,6 +123,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         recipients=tuple(args.rcpt),
         message=args.message.read_bytes(),
         login=args.login,
+        client_address=args.client_address,
         declared_size=args.declared_size,
     )
     verdict = explain(runtime, submission, time.time())

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import email
 import email.policy
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CollectorRegistry
 
 from aduana.activity import ActivityCounter
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from
+from aduana.checkpoint import ENVELOPE_ACTIONS, at_end_of_message, at_mail_from, never_suspended
 from aduana.facts import Envelope
 from aduana.observability.metrics import Metrics
 from aduana.runtime import Runtime
@@ -27,23 +28,32 @@ class Submission:
     message: bytes
     login: str | None = None
     declared_size: int | None = None
+    client_address: str | None = None
+    """As the MTA would report it; without one the mail is from the internet, as in the daemon."""
 
 
 def _crlf(data: bytes) -> bytes:
     return data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
 
-def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
+def explain(
+    runtime: Runtime,
+    submission: Submission,
+    now: float,
+    suspended: Callable[[str], bool] = never_suspended,
+) -> Verdict:
     """Replay the transaction through both checkpoints, as the milter adapter does.
 
     Counters start empty: rate and one-to-one rules see only this message.
+    ``suspended`` answers for sending suspensions (none, unless the caller has a ledger).
     """
     envelope = Envelope(
         sender=submission.sender,
         login=submission.login,
         declared_size=submission.declared_size,
+        client_address=submission.client_address,
     )
-    builder, _, verdict = at_mail_from(runtime, envelope, now)
+    builder, _, verdict = at_mail_from(runtime, envelope, now, suspended)
     if verdict.action in ENVELOPE_ACTIONS:
         return verdict
     for recipient in submission.recipients:
@@ -55,7 +65,7 @@ def explain(runtime: Runtime, submission: Submission, now: float) -> Verdict:
         builder.add_header(name, str(value))
     builder.add_body(body if separator else b"")
     activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
-    _, verdict = at_end_of_message(runtime, builder, activity, None, now)
+    _, verdict, _ = at_end_of_message(runtime, builder, activity, None, now)
     builder.close()
     return verdict
 

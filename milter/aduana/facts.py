@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from aduana.directory.account import Account
 from aduana.inspect import MessageInspection
@@ -38,6 +39,56 @@ class Identity:
     """Sending suspended by escalation of violations (sanctions), until an admin lifts it."""
 
 
+class Origin(StrEnum):
+    """Where a transaction comes from, as aduana establishes it (never as the sender says)."""
+
+    AUTHENTICATED = "authenticated"
+    """The MTA reports a SASL login."""
+    INTERNAL = "internal"
+    """The client address is in an internal network or a trusted relay."""
+    INTERNET = "internet"
+    """Anything else, including a client whose address is unknown."""
+
+
+@dataclass(frozen=True)
+class Provenance:
+    """Who is really sending, decided once from facts the sender cannot forge.
+
+    ``organisation`` governs the mail as its sender (outbound and internal
+    rules); ``account`` is the account answerable for it: the login's for an
+    authenticated session, the sender address's for an internal client.
+    """
+
+    origin: Origin = Origin.INTERNET
+    organisation: str | None = None
+    account: Account | None = None
+    institutional_sender: bool = False
+    """The envelope sender is an address in an institutional domain."""
+    bounce: bool = False
+    """The null sender from an internal client without a login: the MTA's own bounces."""
+
+
+class ScanResult(StrEnum):
+    """clamd's answer about one message."""
+
+    CLEAN = "clean"
+    INFECTED = "infected"
+    UNAVAILABLE = "unavailable"
+    """clamd down, timing out or answering ERROR: an outage, never the message's fault."""
+    TOO_LARGE = "too_large"
+    """Longer than clamd's StreamMaxLength: the message cannot be scanned."""
+
+
+@dataclass(frozen=True)
+class VirusScan:
+    """The antivirus verdict gathered at end of message (checkpoint layer)."""
+
+    result: ScanResult
+    signature: str | None = None
+    """The signature that matched; logged in the audit event, never in the reply."""
+    error: str = ""
+
+
 @dataclass(frozen=True)
 class MessageContent:
     """What the message itself showed at end of data."""
@@ -48,6 +99,8 @@ class MessageContent:
     inspection: MessageInspection | None = None
     headers: tuple[tuple[str, str], ...] = ()
     text: MessageText | None = None
+    antivirus: VirusScan | None = None
+    """None when no antivirus is configured (aduana.yaml `antivirus`)."""
 
     @property
     def subject(self) -> str | None:
@@ -85,3 +138,5 @@ class TransactionFacts:
     content: MessageContent | None = None
     received_at: datetime | None = None
     activity: SenderActivity | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    """Defaults to the least trusted origin, the internet."""

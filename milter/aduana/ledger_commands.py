@@ -3,10 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import UTC, date, datetime, time, timedelta
 
-from aduana.directory.file import FileDirectory
+import structlog
+from prometheus_client import CollectorRegistry
+
+from aduana.approvals_usage import approvals_usage, render_usage
+from aduana.config.loader import Settings
+from aduana.directory.account import (
+    AccountLister,
+    DirectoryQueryError,
+    DirectoryUnavailableError,
+)
 from aduana.ledger import (
+    InactiveRow,
     SendingSuspensions,
     inactive_report,
     render_csv,
@@ -14,7 +25,12 @@ from aduana.ledger import (
     violations_report,
 )
 from aduana.ledger.activity_backend import LedgerStore, activity_ledger, open_ledger
-from aduana.runtime import build_runtime
+from aduana.ledger.review import SqliteReviewLedger
+from aduana.notices import Notifier, spool_dir
+from aduana.observability.logging import configure_command_logging
+from aduana.observability.metrics import Metrics
+from aduana.runtime import Runtime, build_runtime
+from aduana.unit_notices import inactive_notices
 
 
 def run_command(args: argparse.Namespace) -> int:
@@ -27,12 +43,15 @@ def run_command(args: argparse.Namespace) -> int:
             return _accounts(args, ledger, now)
         render = render_json if args.format == "json" else render_csv
         if args.report == "inactive":
-            if not isinstance(runtime.directory, FileDirectory):
-                print("aduana: the inactive report needs a directory that can list its accounts")
-                return 2
-            activity = activity_ledger(settings, ledger).all_last_activity()
-            rows = inactive_report(runtime.directory.accounts(), activity, now, args.days)
-            print(render(rows), end="")
+            return _inactive(args, runtime, ledger, now)
+        if args.report == "approvals":
+            today = args.on or now.astimezone(settings.zone).date()
+            # Approval uses stay in the node's SQLite file (ledger/review.py).
+            path = settings.path(settings.daemon.ledger.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with SqliteReviewLedger(path) as review:
+                rows = approvals_usage(settings.approvals, review.approval_uses(), today)
+            print(render_usage(rows, args.format), end="")
             return 0
         until = _midnight(args.until) if args.until else now
         since = _midnight(args.since) if args.since else until - timedelta(days=30)
@@ -40,6 +59,50 @@ def run_command(args: argparse.Namespace) -> int:
         return 0
     finally:
         ledger.close()
+
+
+def _inactive(
+    args: argparse.Namespace, runtime: Runtime, ledger: LedgerStore, now: datetime
+) -> int:
+    directory = runtime.directory
+    if not isinstance(directory, AccountLister):
+        print("aduana: the inactive report needs a directory that can list its accounts")
+        return 2
+    try:
+        accounts = directory.accounts()
+    except (DirectoryUnavailableError, DirectoryQueryError) as error:
+        print(f"aduana: cannot list the directory's accounts: {error}", file=sys.stderr)
+        return 2
+    activity = activity_ledger(runtime.settings, ledger).all_last_activity()
+    rows = inactive_report(accounts, activity, now, args.days)
+    render = render_json if args.format == "json" else render_csv
+    print(render(rows), end="")
+    if args.notify:
+        return _notify_unit_heads(runtime.settings, rows, args.days)
+    return 0
+
+
+def _notify_unit_heads(settings: Settings, rows: list[InactiveRow], days: int) -> int:
+    configure_command_logging()
+    logger = structlog.get_logger("aduana")
+    planned = inactive_notices(settings, rows, days)
+    notifier = Notifier(
+        settings.daemon.notices, spool_dir(settings), Metrics.create(CollectorRegistry()), logger
+    )
+    try:
+        for notice in planned.notices:
+            notifier.send(notice)
+        # What the MTA does not take now stays queued; the daemon sends it later.
+        notifier.flush()
+    finally:
+        notifier.close()
+    for organisation, unit in planned.unheaded:
+        print(
+            f"aduana: nobody to tell about unit {unit!r} of {organisation}:"
+            " set notices.unit_admins or notices.admin",
+            file=sys.stderr,
+        )
+    return 0
 
 
 def _accounts(args: argparse.Namespace, ledger: LedgerStore, now: datetime) -> int:

@@ -19,10 +19,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from typing import IO
 
 from aduana.content.extract import TextLimits, extract_subject, extract_text
-from aduana.inspect import Category, classify_bytes
+from aduana.inspect import Category, UninspectablePart, classify_bytes
 from aduana.inspect.mime import (
     IDENTITY_ENCODINGS,
     ContentType,
@@ -32,6 +33,7 @@ from aduana.inspect.mime import (
     parse_entity,
     split_multipart,
 )
+from aduana.inspect.part_boundary import read_part
 
 BODY_TEXT_LIMITS = TextLimits(max_chars=100_000, max_seconds=1.0)
 ATTACHMENT_TEXT_LIMITS = TextLimits(max_chars=100_000, max_seconds=2.0)
@@ -52,6 +54,8 @@ class MessageText:
     subject: str = ""
     body: str = ""
     attachments: str = ""
+    uninspectable: tuple[UninspectablePart, ...] = ()
+    """Parts whose text reader raised (e.g. pypdf on a PDF it cannot open)."""
 
     @property
     def everything(self) -> str:
@@ -117,25 +121,37 @@ def text_of(
     subject = extract_subject(subjects[0] if subjects else "", BODY_TEXT_LIMITS).text
     bodies: list[str] = []
     attachments: list[str] = []
+    failed: list[UninspectablePart] = []
     deadline = clock() + ATTACHMENT_TEXT_LIMITS.max_seconds
-    for leaf in _leaves(top, "text/plain", 0):
+    for number, leaf in enumerate(_leaves(top, "text/plain", 0), start=1):
+        names = leaf.entity.filenames()
+        shown = names[0] if names else f"parte {number} ({leaf.content_type.mime})"
         if leaf.is_body:
-            payload = leaf.decoded()
-            if payload:
-                bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
+            read_part(f"text#{number}", shown, partial(_body_text, leaf, bodies), failed)
         elif include_attachments and clock() < deadline:
-            attachments.extend(_attachment_text(leaf, clock))
+            read = partial(_attachment_text, leaf, clock, attachments)
+            read_part(f"text#{number}", shown, read, failed)
     limit = BODY_TEXT_LIMITS.max_chars
-    return MessageText(subject, "\n".join(bodies)[:limit], "\n".join(attachments)[:limit])
+    return MessageText(
+        subject, "\n".join(bodies)[:limit], "\n".join(attachments)[:limit], tuple(failed)
+    )
 
 
-def _attachment_text(leaf: _Leaf, clock: Callable[[], float]) -> Iterator[str]:
+def _body_text(leaf: _Leaf, bodies: list[str]) -> None:
+    payload = leaf.decoded()
+    if payload:
+        bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
+
+
+def _attachment_text(leaf: _Leaf, clock: Callable[[], float], texts: list[str]) -> None:
     head = leaf.decoded(_ENCODED_HEAD_BYTES)[:_TYPE_HEAD_BYTES]
     if not head:
         return
     true_type, category = classify_bytes(head)
     if category in _READABLE:
-        yield extract_text(true_type, leaf.decoded(), ATTACHMENT_TEXT_LIMITS, clock=clock).text
+        texts.append(
+            extract_text(true_type, leaf.decoded(), ATTACHMENT_TEXT_LIMITS, clock=clock).text
+        )
 
 
 def _leaves(entity: Entity, default_type: str, depth: int) -> Iterator[_Leaf]:

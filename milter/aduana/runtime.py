@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from aduana.antivirus import ClamdScanner, VirusScanner
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.loader import Settings, load_settings
 from aduana.config.schema import FileDirectorySettings
@@ -35,6 +36,8 @@ class ClosableDirectory(Directory, Protocol):
 class Runtime:
     settings: Settings
     directory: Directory
+    scanner: VirusScanner | None = None
+    """clamd, when aduana.yaml names it (`antivirus`)."""
 
     def close(self) -> None:
         """Release what the runtime holds (LDAP connections) after it was replaced."""
@@ -50,7 +53,9 @@ def build_runtime(
 ) -> Runtime:
     """Load everything a configuration names; raises ConfigError on any problem."""
     settings = load_settings(config_file)
-    return Runtime(settings, _build_directory(settings, clock, on_directory_state))
+    antivirus = settings.daemon.antivirus
+    scanner = ClamdScanner(antivirus) if antivirus is not None else None
+    return Runtime(settings, _build_directory(settings, clock, on_directory_state), scanner)
 
 
 def _build_directory(

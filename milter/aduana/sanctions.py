@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from aduana.activity import SENT
 from aduana.config.loader import Settings
 from aduana.config.schema import LedgerSettings
 from aduana.facts import TransactionFacts
@@ -31,6 +32,7 @@ from aduana.ledger import (
     Violation,
 )
 from aduana.ledger.activity_backend import LedgerStore, activity_ledger, open_ledger
+from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.verdict import Action, Reason, Verdict
 
@@ -55,26 +57,41 @@ class Sanctions:
     escalator: Escalator
     metrics: Metrics
     logger: Any
+    review: SqliteReviewLedger | None = None
+    """Hold records and approval uses (ledger/review.py), in the same file."""
 
     @classmethod
     def open(cls, settings: Settings, metrics: Metrics, logger: Any) -> Sanctions:
         ledger_settings = settings.daemon.ledger
         ledger = open_ledger(settings)
-        suspensions = SendingSuspensions(ledger)
+        suspensions = SendingSuspensions(
+            ledger, refresh_seconds=ledger_settings.suspension_refresh_seconds
+        )
         policies = [
             EscalationPolicy(Severity(e.severity), e.threshold, e.window)
             for e in ledger_settings.escalation
         ]
         escalator = Escalator(policies, ledger, suspensions)
         activity = activity_ledger(settings, ledger)
-        return cls(ledger_settings, ledger, activity, suspensions, escalator, metrics, logger)
+        # Hold records and approval uses stay in this node's SQLite file, whatever the backend.
+        path = settings.path(ledger_settings.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        review = SqliteReviewLedger(path)
+        return cls(
+            ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
+        )
 
     def is_suspended(self, address: str) -> bool:
         return bool(address) and self.suspensions.is_suspended(address)
 
     def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
+        if self.review is not None:
+            try:
+                record_decision(self.review, facts, verdict, at)
+            except LedgerUnavailableError as error:
+                self._write_failed("review", error)
         identity = facts.identity
-        if identity.login_account is not None and verdict.action is not Action.REJECT:
+        if identity.login_account is not None and verdict.action in SENT:
             try:
                 self.activity.record_send(identity.login_account.address, at)
             except LedgerUnavailableError as error:
@@ -117,3 +134,5 @@ class Sanctions:
 
     def close(self) -> None:
         self.ledger.close()
+        if self.review is not None:
+            self.review.close()

@@ -12,7 +12,7 @@ from datetime import datetime
 from tempfile import SpooledTemporaryFile
 
 from aduana.addresses import parse_address
-from aduana.facts import Envelope, Identity, MessageContent, TransactionFacts
+from aduana.facts import Envelope, Identity, MessageContent, Provenance, TransactionFacts
 
 _HEADER_OVERHEAD = len(": \r\n")
 _END_OF_HEADERS = len("\r\n")
@@ -39,6 +39,7 @@ class TransactionBuilder:
 
     envelope: Envelope
     identity: Identity
+    provenance: Provenance = field(default_factory=Provenance)
     header_bytes: int = 0
     body_bytes: int = 0
     header_from: list[str] = field(default_factory=list)
@@ -51,7 +52,9 @@ class TransactionBuilder:
         self.message.close()
 
     def envelope_facts(self, received_at: datetime) -> TransactionFacts:
-        return TransactionFacts(self.envelope, self.identity, received_at=received_at)
+        return TransactionFacts(
+            self.envelope, self.identity, received_at=received_at, provenance=self.provenance
+        )
 
     def add_recipient(self, argument: str) -> None:
         recipients = (*self.envelope.recipients, parse_address(argument))
@@ -80,4 +83,6 @@ class TransactionBuilder:
             queue_id=queue_id,
             headers=tuple(self.headers),
         )
-        return TransactionFacts(self.envelope, self.identity, content, received_at)
+        return TransactionFacts(
+            self.envelope, self.identity, content, received_at, provenance=self.provenance
+        )

@@ -108,6 +108,8 @@ class Effects:
     notices: tuple[Notice, ...] = ()
     holds: tuple[str, ...] = ()
     """References of the legal holds that copied this message."""
+    remove_headers: tuple[tuple[str, int], ...] = ()
+    """Headers to delete, as (name, 1-based occurrence), last occurrence first."""
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.prometheus_server import PROMTOOL, promtool_available
+from tests.support.required_servers import require_server
 
 from .metric_names import (
     aduana_names_in,
@@ -59,6 +60,8 @@ def test_dashboard_is_a_current_grafana_schema_with_unique_panels() -> None:
         ("Degraded", "aduana_state_backend_degraded"),
         ("Degraded", "aduana_directory_degraded"),
         ("reloads", "aduana_config_reloads_total"),
+        ("Held for review", "aduana_quarantine_held_messages"),
+        ("Review desk", "aduana_quarantine_reviews_total"),
     ],
 )
 def test_dashboard_shows_what_an_operator_looks_for(title_word: str, metric: str) -> None:
@@ -88,12 +91,11 @@ def test_dashboard_queries_only_metrics_aduana_exports(expr: str) -> None:
     assert aduana_names_in(expr) <= exported_series()
 
 
-@pytest.mark.skipif(
-    not promtool_available(),
-    reason="promtool not installed (Debian package 'prometheus'; CI installs it)",
-)
 def test_every_dashboard_query_is_valid_promql(tmp_path: Path) -> None:
     """promtool parses each query, with Grafana's variables substituted."""
+    require_server(
+        "promtool", promtool_available(), "Debian package 'prometheus' (make system installs it)"
+    )
     rules = {
         "groups": [
             {

@@ -15,16 +15,11 @@ from tests.support.prometheus_server import (
     PrometheusServer,
     prometheus_available,
 )
+from tests.support.required_servers import require_server
 
 from .metric_names import ALERT_RULES, alert_rules, as_sent_by_grafana, dashboard_panels
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not prometheus_available(),
-        reason="prometheus not installed (Debian package 'prometheus'; CI installs it)",
-    ),
-]
+pytestmark = pytest.mark.e2e
 
 SCRAPE_DEADLINE = 20.0
 
@@ -38,6 +33,11 @@ class Monitored:
 @pytest.fixture(scope="module")
 def monitored(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Monitored]:
     """One aduana on the shipped config, scraped every second by one Prometheus."""
+    require_server(
+        "prometheus",
+        prometheus_available(),
+        "Debian package 'prometheus' (make system installs it)",
+    )
     workdir = tmp_path_factory.mktemp("scrape")
     milters = MilterFactory(workdir / "milters")
     try:

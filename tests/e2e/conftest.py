@@ -1,7 +1,8 @@
 """Fixtures for end-to-end tests through a real private Postfix.
 
 Every test under tests/e2e is marked `e2e`. They are skipped only when they
-cannot work at all: not root, or Postfix not installed.
+cannot work at all: not root, or Postfix not installed; under CI=true that
+is a failure instead (tests/support/required_servers.py).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.required_servers import require_server
 
 from .harness import (
     MilterFactory,
@@ -34,13 +36,16 @@ def _skip_reason() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    reason = _skip_reason()
     for item in items:
-        if E2E_DIR not in item.path.parents:
-            continue
-        item.add_marker(pytest.mark.e2e)
-        if reason is not None:
-            item.add_marker(pytest.mark.skip(reason=reason))
+        if E2E_DIR in item.path.parents:
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_postfix_can_run() -> None:
+    """Skipped locally, failed under CI=true, when no private Postfix can run here."""
+    reason = _skip_reason()
+    require_server("Postfix", reason is None, reason or "")
 
 
 @pytest.fixture(scope="session")
@@ -100,8 +105,11 @@ def milter_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[M
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A real redis-server from Debian on 127.0.0.1, for one test."""
-    if not redis_server_available():
-        pytest.skip("needs redis-server")
+    require_server(
+        "redis-server",
+        redis_server_available(),
+        "Debian package 'redis-server' (make system installs it)",
+    )
     with RedisServer(tmp_path / "redis") as server:
         yield server
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.transactions import INTERNET_CLIENT
+
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import (
     MilterFactory,
@@ -62,7 +64,13 @@ def test_chain_letter_is_tagged_and_journaled(
     aduana: RunningAduana, gateway: PrivatePostfix, sink: RecordingSink
 ) -> None:
     body = "Hola, esto trae buena suerte. Reenvialo a todos tus contactos hoy mismo."
-    result = send(gateway, OUTSIDER, [JEFE], message(OUTSIDER, JEFE, "Suerte", body))
+    result = send(
+        gateway,
+        OUTSIDER,
+        [JEFE],
+        message(OUTSIDER, JEFE, "Suerte", body),
+        client_address=INTERNET_CLIENT,
+    )
     assert result.accepted, result
     [tagged] = sink.wait_for(lambda d: JEFE in d.rcpt_tos, timeout=10)
     assert tagged.header("X-Aduana-Verdict") == "tag"
@@ -83,12 +91,16 @@ def test_classified_marking_is_held_and_sender_and_desk_are_told(
     assert result.accepted, result
     [held] = gateway.hold_queue()
     assert held["queue_id"] == result.queue_id
-    notices = sink.wait_for(lambda d: d.header("X-Aduana-Notice") == "yes", count=2, timeout=15)
+    # Handed to Postfix's sendmail, a notice skips smtpd and its milters, so it keeps
+    # its own marker (through SMTP the gateway would strip every X-Aduana-* header).
+    notices = sink.wait_for(
+        lambda d: d.header("Auto-Submitted") == "auto-generated", count=2, timeout=15
+    )
     told = sorted(r for d in notices for r in d.rcpt_tos if r != ARCHIVE)
     assert told == [JEFE, SERVICE_DESK]
     notice = notices[0]
     assert notice.mail_from == "<>"
-    assert notice.header("Auto-Submitted") == "auto-generated"
+    assert notice.header("X-Aduana-Notice") == "yes"
     assert "SRE 9.i" in str(notice.header("Subject"))
     assert "retenido para revisión" in notice.message.get_content()
     assert "Informe" in notice.message.get_content()

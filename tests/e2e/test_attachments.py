@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.corpus.generate import CASES, Case
+from tests.support.transactions import INTERNET_CLIENT
 
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, Stage, send
@@ -33,7 +34,10 @@ def gateway(postfix_factory: PostfixFactory, aduana: RunningAduana) -> PrivatePo
 
 
 def test_every_benign_look_alike_is_delivered(gateway: PrivatePostfix, sink: RecordingSink) -> None:
-    results = {case.name: send(gateway, OUTSIDER, [JEFE], case.build()) for case in BENIGN}
+    results = {
+        case.name: send(gateway, OUTSIDER, [JEFE], case.build(), client_address=INTERNET_CLIENT)
+        for case in BENIGN
+    }
     refused = {name: (r.code, r.text) for name, r in results.items() if not r.accepted}
     assert refused == {}
     delivered = sink.wait_for(count=len(BENIGN), timeout=20)
@@ -44,7 +48,7 @@ def test_every_benign_look_alike_is_delivered(gateway: PrivatePostfix, sink: Rec
 def test_inbound_blocked_file_is_refused_at_end_of_data(
     gateway: PrivatePostfix, sink: RecordingSink, case: Case
 ) -> None:
-    result = send(gateway, OUTSIDER, [JEFE], case.build())
+    result = send(gateway, OUTSIDER, [JEFE], case.build(), client_address=INTERNET_CLIENT)
     assert result.stage is Stage.DATA
     assert (result.code, result.enhanced_code) in {(550, "5.7.1"), (554, "5.6.0")}
     assert "clausula SRE 9.e" in result.text or "clausula SRE 9.f" in result.text

@@ -24,6 +24,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.redis_server import RedisServer
+from tests.support.required_servers import require_server
 from tests.support.slapd import (
     EDUGEM_PEOPLE,
     SERVICE_DN,
@@ -415,8 +416,11 @@ def ldap_directory_config(server: SlapdServer, password_file: Path) -> str:
 
 @pytest.fixture
 def slapd(tmp_path: Path) -> Iterator[SlapdServer]:
-    if not slapd_available():
-        pytest.skip("needs slapd (apt-get install -y slapd ldap-utils)")
+    require_server(
+        "slapd",
+        slapd_available(),
+        "Debian packages 'slapd' and 'ldap-utils' (make system installs them)",
+    )
     with SlapdServer(tmp_path / "slapd") as server:
         yield server
 

@@ -9,6 +9,7 @@ import pytest
 
 from aduana.cli import main
 from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.required_servers import require_server
 
 from .aduana_fixtures import start_aduana
 from .harness import MilterFactory, PostfixFactory, RecordingSink, Stage, send
@@ -81,8 +82,11 @@ def test_activity_in_redis_is_shared_by_every_node(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if not redis_server_available():
-        pytest.skip("needs redis-server")
+    require_server(
+        "redis-server",
+        redis_server_available(),
+        "Debian package 'redis-server' (make system installs it)",
+    )
     with RedisServer(tmp_path / "redis") as redis:
         shared = (
             f'state:\n  backend: redis\n  redis_url: "{redis.url}"\n'

@@ -63,6 +63,11 @@ submissions = st.builds(
     message=st.just(b""),
     login=st.one_of(st.none(), addresses, st.just("mprueba")),
     declared_size=st.one_of(st.none(), st.integers(0, 2**40)),
+    client_address=st.one_of(
+        st.none(),
+        st.sampled_from(["127.0.0.1", "::1", "::ffff:127.0.0.1", "203.0.113.25", "2001:db8::1"]),
+        st.text(max_size=40),
+    ),
 )
 
 
@@ -84,6 +89,7 @@ def with_message(submission: Submission, message: bytes) -> Submission:
         message,
         submission.login,
         submission.declared_size,
+        submission.client_address,
     )
 
 
@@ -158,7 +164,12 @@ def test_text_part_with_eight_bit_content_disposition_gets_a_verdict(
         b"Subject: informe\r\nContent-Type: text/plain; charset=utf-8\r\n"
         b"Content-Disposition: " + disposition + b"\r\n\r\nTexto del informe.\r\n"
     )
-    submission = Submission("director.prueba@sre.gob.mx", ("alguien@externo.example",), message)
+    submission = Submission(
+        "director.prueba@sre.gob.mx",
+        ("alguien@externo.example",),
+        message,
+        login="director.prueba@sre.gob.mx",
+    )
     assert decide_in_time(shipped_runtime, submission).action is Action.ACCEPT
 
 

@@ -23,8 +23,7 @@ import tempfile
 from pathlib import Path
 from types import TracebackType
 
-import pytest
-
+from tests.support.required_servers import require_server
 from tests.support.server_process import ServerProcess
 
 LOOPBACK = "127.0.0.1"
@@ -48,12 +47,12 @@ def postgres_bin() -> Path | None:
 def require_postgresql() -> Path:
     """The server binaries; a skip saying why when missing, a failure under CI=true."""
     bin_dir = postgres_bin()
-    if bin_dir is not None:
-        return bin_dir
-    missing = "PostgreSQL server (initdb, postgres) is missing: apt-get install -y postgresql"
-    if os.environ.get("CI") == "true":
-        pytest.fail(missing, pytrace=False)
-    pytest.skip(missing)
+    require_server(
+        "PostgreSQL (initdb, postgres)", bin_dir is not None,
+        "Debian package 'postgresql' (make system installs it)",
+    )  # fmt: skip
+    assert bin_dir is not None
+    return bin_dir
 
 
 def _free_port() -> int:

@@ -8,11 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from aduana.config.schema import JournalSettings
-from aduana.facts import Envelope, Identity, MessageContent, TransactionFacts
+from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.message_text import MessageText
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.verdict import Action
+from tests.support.transactions import INTERNET_CLIENT, judged_facts
 
 JEFE = "analista.prueba@sre.gob.mx"
 TEACHER = "maestra.prueba@edugem.gob.mx"
@@ -33,18 +34,21 @@ def facts(
     attachments: str = "",
     headers: tuple[tuple[str, str], ...] = (),
 ) -> TransactionFacts:
+    """An account sends with its own login; anyone else comes from the internet."""
     account = runtime.directory.by_address(sender)
-    return TransactionFacts(
-        Envelope(sender=sender, login=sender if account else None, recipients=recipients),
-        Identity(account, account),
-        MessageContent(
-            size=1000,
-            header_from=(sender,),
-            headers=(("Subject", subject), *headers),
-            text=MessageText(subject, body, attachments),
-        ),
-        received_at=NOW,
+    envelope = Envelope(
+        sender=sender,
+        login=sender if account else None,
+        recipients=recipients,
+        client_address=None if account else INTERNET_CLIENT,
     )
+    content = MessageContent(
+        size=1000,
+        header_from=(sender,),
+        headers=(("Subject", subject), *headers),
+        text=MessageText(subject, body, attachments),
+    )
+    return judged_facts(runtime, envelope, content, received_at=NOW)
 
 
 GROUP = tuple(f"persona{n}@sre.gob.mx" for n in range(6))
@@ -137,6 +141,28 @@ def test_personal_data_over_the_limit_is_held_and_sender_told(shipped_runtime: R
     assert notice.to == JEFE
     assert notice.sender == "postmaster@sre.gob.mx"
     assert "SRE 9.i" in notice.subject
+
+
+def test_notice_names_the_clause_that_refused_and_decodes_the_subject(
+    shipped_runtime: Runtime,
+) -> None:
+    """A hold overruled by a 9.g refusal is announced as the 9.g refusal, not as 9.i."""
+    body = f"{CURPS} {RFCS} {CLABES} 012180001234567897 002010077777777771"
+    many = tuple(f"persona{n}@externo.example" for n in range(31))
+    subject = "=?utf-8?q?N=C3=B3mina_de_noviembre?="
+    verdict = decide(
+        shipped_runtime.settings, facts(shipped_runtime, JEFE, many, subject=subject, body=body)
+    )
+    assert verdict.action is Action.REJECT
+    assert [r.rule for r in verdict.reasons if r.enforced] == [
+        "mass_mailing.recipients_per_message",
+        "dlp.personal_data",
+    ]
+    [notice] = verdict.effects.notices
+    assert notice.subject == "Aviso de la política de correo (SRE 9.g): mensaje rechazado"
+    assert "Cláusula: SRE 9.g" in notice.body
+    assert "Asunto: Nómina de noviembre" in notice.body
+    assert "31 destinatarios" in notice.body
 
 
 def test_inbound_newsletter_is_tagged_as_bulk(shipped_runtime: Runtime) -> None:

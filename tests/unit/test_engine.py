@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 
 from aduana.config.loader import Settings
-from aduana.facts import Envelope, Identity, MessageContent, TransactionFacts
+from aduana.facts import Envelope, MessageContent, TransactionFacts
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.verdict import Action
+from tests.support.transactions import INTERNAL_CLIENT, INTERNET_CLIENT, judged_facts
 
 MIB = 1024 * 1024
 JEFE = "analista.prueba@sre.gob.mx"
@@ -29,17 +30,19 @@ def facts(
     declared: int | None = None,
     size: int | None = None,
     header_from: tuple[str, ...] | None = None,
+    client: str = INTERNAL_CLIENT,
 ) -> TransactionFacts:
-    directory = runtime.directory
-    envelope = Envelope(sender=sender, login=login, declared_size=declared, recipients=("x@y.mx",))
-    identity = Identity(
-        sender_account=directory.by_address(sender) if sender else None,
-        login_account=directory.by_login(login) if login else None,
+    envelope = Envelope(
+        sender=sender,
+        login=login,
+        declared_size=declared,
+        recipients=("x@y.mx",),
+        client_address=client,
     )
     content = None
     if size is not None:
         content = MessageContent(size=size, header_from=header_from or (sender,))
-    return TransactionFacts(envelope, identity, content)
+    return judged_facts(runtime, envelope, content)
 
 
 @pytest.mark.parametrize(
@@ -63,15 +66,21 @@ def facts(
          "EDOMEX Responsabilidades b", 550),
         # Accounts are personal: the login must own the sender.
         (DIRECTOR, JEFE, None, None, Action.REJECT, "identity.login_mismatch", "SRE 17", 553),
-        (OUTSIDER, JEFE, None, None, Action.REJECT, "identity.login_mismatch", "SRE 17", 553),
+        # A login may send only as an institutional address (SRE 1), and only its own (SRE 17).
+        (OUTSIDER, JEFE, None, None, Action.REJECT, "identity.foreign_sender", "SRE 1", 550),
+        (OUTSIDER, None, None, None, Action.REJECT, "identity.foreign_sender", "SRE 1", 550),
         (TEACHER, "mprueba", None, None, Action.ACCEPT, None, None, None),
-        (TEACHER, "otra", None, None, Action.REJECT, "identity.login_mismatch",
+        # A login no account has is answered by its own domain's organisation, or the
+        # default one: the sender address it chose never picks the rules.
+        (TEACHER, "otra", None, None, Action.REJECT, "identity.login_mismatch", "SRE 17", 553),
+        (TEACHER, "otra@seiem.edu.mx", None, None, Action.REJECT, "identity.login_mismatch",
          "EDOMEX Responsabilidades c", 553),
+        # A short login's owner may also log in with the full address.
+        (TEACHER, TEACHER, None, None, Action.ACCEPT, None, None, None),
         ("mesadeservicios@edugem.gob.mx", "director.udai@edugem.gob.mx", None, None,
          Action.ACCEPT, None, None, None),
-        # Outside senders are not subject to sender rules, whatever their size.
-        (OUTSIDER, None, 40 * MIB, 40 * MIB, Action.ACCEPT, None, None, None),
-        ("", None, None, 1000, Action.ACCEPT, None, None, None),
+        # The MTA's own bounces answer to no account and no size cap.
+        ("", None, None, 40 * MIB, Action.ACCEPT, None, None, None),
         # Edomex sets no size limit.
         (TEACHER, "mprueba", None, 40 * MIB, Action.ACCEPT, None, None, None),
     ],
@@ -97,6 +106,19 @@ def test_decides_by_identity_and_rank(
     assert (decisive.rule if decisive else None) == rule
     assert (decisive.clause if decisive else None) == clause
     assert (verdict.reply.code if verdict.reply else None) == code
+
+
+@pytest.mark.parametrize("sender", [OUTSIDER, ""])
+def test_mail_from_the_internet_meets_no_sender_rules_whatever_its_size(
+    shipped_runtime: Runtime, sender: str
+) -> None:
+    """Inbound mail is governed by the recipients' rules, and SRE caps only its own senders."""
+    verdict = decide(
+        shipped_runtime.settings,
+        facts(shipped_runtime, sender, declared=40 * MIB, size=40 * MIB, client=INTERNET_CLIENT),
+    )
+    assert verdict.action is Action.ACCEPT
+    assert verdict.reasons == ()
 
 
 def test_size_reply_in_spanish_states_limit_size_and_clause(shipped_runtime: Runtime) -> None:

@@ -8,7 +8,6 @@ import pytest
 
 from aduana.facts import (
     Envelope,
-    Identity,
     MessageContent,
     SenderActivity,
     TransactionFacts,
@@ -17,6 +16,7 @@ from aduana.facts import (
 from aduana.policy.engine import decide
 from aduana.runtime import Runtime
 from aduana.verdict import Action
+from tests.support.transactions import judged_facts
 
 JEFE = "analista.prueba@sre.gob.mx"
 DIRECTOR = "director.prueba@sre.gob.mx"
@@ -42,7 +42,6 @@ def facts(
         login=sender,
         recipients=tuple(f"r{i}@example.org" for i in range(recipients)),
     )
-    account = runtime.directory.by_address(sender)
     activity = SenderActivity(
         windows=(
             WindowActivity(HOUR, hour[0], hour[1]),
@@ -51,9 +50,9 @@ def facts(
         one_to_one_window=DAY,
         near_duplicate_recipients=near_duplicates,
     )
-    return TransactionFacts(
+    return judged_facts(
+        runtime,
         envelope,
-        Identity(account, account),
         MessageContent(size=2000, header_from=(sender,)),
         received_at=at,
         activity=activity,

@@ -189,7 +189,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             sender=parse_address(sender_argument),
             login=login,
             declared_size=declared_size(params),
-            client_address=self._client,
+            client_address=self.getsymval("{client_addr}") or self._client,
         )
         sanctions = self._services.sanctions
         builder, facts, verdict = at_mail_from(
@@ -197,6 +197,7 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
             sanctions.is_suspended if sanctions else never_suspended,
         )  # fmt: skip
         self._new_transaction(builder)
+        self._services.metrics.origins.labels(origin=facts.provenance.origin.value).inc()
         if verdict.action in ENVELOPE_ACTIONS:
             return self._apply(facts, verdict)
         return CONTINUE
@@ -215,12 +216,13 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
 
     def _on_end_of_message(self) -> int:
         services = self._services
-        facts, verdict = at_end_of_message(
+        facts, verdict, pending = at_end_of_message(
             self._runtime, self._current(), services.activity, self.getsymval("i"),
             services.wall_clock(), services.inspector,
         )  # fmt: skip
         if facts.content is not None:
             services.metrics.message_size_bytes.observe(facts.content.size)
+        services.activity.record(pending, verdict)
         return self._apply(facts, verdict)
 
     def _current(self) -> TransactionBuilder:
@@ -230,6 +232,8 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
 
     def _modify(self, facts: TransactionFacts, effects: Effects) -> None:
         """Headers and recipients only; the body is never touched (DKIM stays valid)."""
+        for name, index in effects.remove_headers:
+            self.chgheader(name, index, None)
         for name, value in effects.headers:
             self.addheader(name, value)
         if effects.subject_prefix and facts.content is not None:

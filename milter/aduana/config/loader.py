@@ -35,9 +35,10 @@ class Settings:
     approvals: tuple[Approval, ...] = ()
     lexicons: LexiconMatcher = field(default_factory=lambda: LexiconMatcher(shipped_lexicons()))
     by_domain: Mapping[str, Organisation] = field(init=False, repr=False)
+    """Exact domains, and ``*.domain`` entries under the key ``.domain``."""
 
     def __post_init__(self) -> None:
-        by_domain = {d: org for org in self.organisations for d in org.domains}
+        by_domain = {d.removeprefix("*"): org for org in self.organisations for d in org.domains}
         object.__setattr__(self, "by_domain", MappingProxyType(by_domain))
 
     @property
@@ -49,8 +50,22 @@ class Settings:
         return self.config_file.parent / relative
 
     def organisation_of(self, address: str) -> Organisation | None:
-        """The organisation whose domain the address belongs to, if any."""
-        return self.by_domain.get(domain_of(address))
+        """The organisation whose domain (or subdomain wildcard) the address belongs to."""
+        return self.organisation_of_domain(domain_of(address))
+
+    def organisation_of_domain(self, domain: str) -> Organisation | None:
+        found = self.by_domain.get(domain)
+        while found is None and domain:
+            _, dot, domain = domain.partition(".")
+            found = self.by_domain.get("." + domain) if dot and domain else None
+        return found
+
+    @property
+    def default_organisation(self) -> Organisation:
+        """Governs mail that matches no organisation; its existence is checked at load."""
+        found = self.organisation(self.daemon.default_organisation)
+        assert found is not None
+        return found
 
     def organisation(self, organisation_id: str) -> Organisation | None:
         return next((o for o in self.organisations if o.id == organisation_id), None)
@@ -75,6 +90,14 @@ def load_settings(config_file: Path) -> Settings:
         templates = load_templates(templates_dir)
     except ConfigError as error:
         problems.extend(error.problems)
+    if not problems and not any(o.id == daemon.default_organisation for o in organisations):
+        known = ", ".join(o.id for o in organisations)
+        problems.append(
+            main_document.problem(
+                ("default_organisation",),
+                f"no organisation {daemon.default_organisation!r}; known: {known}",
+            )
+        )
     approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
     lexicons = _load_lexicons(main_document, daemon, origins, organisations, problems)
     if problems:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from datetime import date
 from enum import StrEnum
+from ipaddress import IPv4Network, IPv6Network
 from pathlib import Path
 from typing import Annotated, Literal, Protocol, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,12 +15,14 @@ from pydantic import (
     BeforeValidator,
     ByteSize,
     Field,
+    IPvAnyNetwork,
     field_validator,
     model_validator,
 )
 
 from aduana.config.base import Strict
 from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.quarantine.settings import QuarantineSettings
 from aduana.verdict import Action, SmtpReply
 
 _SOCKET = re.compile(
@@ -162,8 +165,18 @@ class AttachmentRules(Strict):
     name_tricks: RuleAction | None = Action.REJECT
     archive_limits: RuleAction | None = Action.REJECT
     malformed: RuleAction | None = Action.REJECT
+    uninspectable: RuleAction | None = Action.REJECT
+    """A part whose reader failed (it raised): it cannot be judged, so it is refused."""
     exempt: Exemption = Exemption()
     notify: Notify | None = None
+
+
+class AntivirusRule(RuleSettings):
+    """A virus found by clamd refuses the message (Edomex Responsabilidades e)."""
+
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    on_unavailable: Literal[Action.TEMPFAIL, Action.TAG] = Action.TEMPFAIL
+    """clamd down or timing out: tempfail (the MTA retries), or deliver with a tag."""
 
 
 class EncryptionRules(RuleSettings):
@@ -251,6 +264,12 @@ class SizeRule(Strict):
     caps: tuple[SizeCap, ...] = Field(min_length=1)
 
 
+class ImpersonationRule(RuleSettings):
+    """Mail from the internet, without a login, that uses an institutional domain."""
+
+    action: Literal[Action.REJECT, Action.QUARANTINE] = Action.REJECT
+
+
 class IdentityRules(Strict):
     """Who may send: existing, active, personal institutional accounts."""
 
@@ -258,6 +277,9 @@ class IdentityRules(Strict):
     inactive_account: RuleSettings | None = None
     login_mismatch: RuleSettings | None = None
     header_from_mismatch: RuleSettings | None = None
+    foreign_sender: RuleSettings | None = None
+    """A login or an internal client sending as an address outside every institutional domain."""
+    impersonation: ImpersonationRule | None = None
 
 
 class Rules(Strict):
@@ -269,6 +291,36 @@ class Rules(Strict):
     content: ContentRules | None = None
     dlp: DlpRules | None = None
     bulk: BulkRules | None = None
+    antivirus: AntivirusRule | None = None
+
+
+_DOMAIN = re.compile(r"^(\*\.)?([a-z0-9]([a-z0-9\-]*[a-z0-9])?\.)+[a-z0-9\-]+$")
+
+
+class OnBehalf(Strict):
+    """A third party that may send from the internet with the organisation's domains.
+
+    It is recognised by the network it connects from, or by a DKIM or SPF pass
+    that a trusted authserv-id wrote in an Authentication-Results header.
+    """
+
+    name: str = Field(min_length=1)
+    networks: tuple[IPvAnyNetwork, ...] = ()
+    dkim_domains: tuple[str, ...] = ()
+    """A DKIM pass with one of these signing domains (header.d)."""
+    spf_domains: tuple[str, ...] = ()
+    """An SPF pass for an envelope sender (smtp.mailfrom) in one of these domains."""
+
+    @field_validator("dkim_domains", "spf_domains")
+    @classmethod
+    def _lower(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(d.strip().lower() for d in domains)
+
+    @model_validator(mode="after")
+    def _recognisable(self) -> OnBehalf:
+        if not (self.networks or self.dkim_domains or self.spf_domains):
+            raise ValueError("needs networks, dkim_domains or spf_domains")
+        return self
 
 
 class Organisation(Strict):
@@ -277,6 +329,7 @@ class Organisation(Strict):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9_\-]*$")
     name: str = Field(min_length=1)
     domains: tuple[str, ...] = Field(min_length=1)
+    """Its mail domains; ``*.sre.gob.mx`` takes in every subdomain (not sre.gob.mx itself)."""
     language: Literal["es", "en"] = "es"
     ranks: tuple[str, ...] = Field(min_length=1, description="Rank ladder, lowest first")
     rules: Rules = Rules()
@@ -284,11 +337,24 @@ class Organisation(Strict):
     """Prefix added to the subject of tagged mail, e.g. "[ADUANA]"."""
     monitoring: MonitoringSettings = MonitoringSettings()
     notices: NoticeSettings = NoticeSettings()
+    on_behalf: tuple[OnBehalf, ...] = ()
+    """Third parties allowed to send from the internet with this organisation's domains."""
 
     @field_validator("domains")
     @classmethod
     def _lower_domains(cls, domains: tuple[str, ...]) -> tuple[str, ...]:
-        return tuple(d.strip().lower() for d in domains)
+        lowered = tuple(d.strip().lower().rstrip(".") for d in domains)
+        for domain in lowered:
+            if not _DOMAIN.match(domain):
+                raise ValueError(f"{domain!r} is not a domain (or *.domain for its subdomains)")
+        return lowered
+
+    def has_domain(self, domain: str) -> bool:
+        """Whether the domain is one of ours, directly or under a ``*.`` entry."""
+        domain = domain.lower()
+        return any(
+            domain == d or (d.startswith("*.") and domain.endswith(d[1:])) for d in self.domains
+        )
 
     def rank_index(self, rank: str) -> int | None:
         try:
@@ -349,6 +415,29 @@ class MetricsSettings(Strict):
         return int(match.group("port"))
 
 
+class OriginSettings(Strict):
+    """Which SMTP clients aduana trusts as the institution's own.
+
+    A transaction is *authenticated* when the MTA reports a SASL login,
+    *internal* when the client address is in one of these networks, and from
+    the *internet* otherwise.
+    """
+
+    internal_networks: tuple[IPvAnyNetwork, ...] = (
+        IPv4Network("127.0.0.0/8"),
+        IPv6Network("::1/128"),
+    )
+    trusted_relays: tuple[IPvAnyNetwork, ...] = ()
+    """Relays whose clients are the institution's own (e.g. an internal hub in front)."""
+    authserv_ids: tuple[str, ...] = ()
+    """Authentication-Results headers are read only when written by these authserv-ids."""
+
+    @field_validator("authserv_ids")
+    @classmethod
+    def _lower_ids(cls, ids: tuple[str, ...]) -> tuple[str, ...]:
+        return tuple(i.strip().lower() for i in ids)
+
+
 class LoggingSettings(Strict):
     level: Literal["debug", "info", "warning", "error"] = "info"
 
@@ -396,6 +485,25 @@ class InspectionSettings(Strict):
     """A worker is replaced by a fresh one after inspecting this many messages."""
 
 
+class AntivirusSettings(Strict):
+    """clamd, asked about every message with INSTREAM (the message as received)."""
+
+    socket: str = "unix:/run/clamav/clamd.ctl"
+    """unix:/PATH or inet:PORT@HOST (clamd's LocalSocket or TCPSocket)."""
+    timeout_seconds: int = Field(default=30, ge=1)
+    """For connecting, each write and clamd's answer; past it clamd counts as down."""
+    stream_max_bytes: ByteSize = ByteSize(25 * 1024 * 1024)
+    """clamd's StreamMaxLength (default 25M). A longer message is not sent: clamd would
+    cut the connection mid-stream, which looks like an outage and would retry forever."""
+
+    @field_validator("socket")
+    @classmethod
+    def _socket_spec(cls, socket: str) -> str:
+        if not _SOCKET.match(socket) or socket.startswith("inet6:"):
+            raise ValueError("must look like unix:/PATH or inet:PORT@HOST")
+        return socket
+
+
 class NoticeDelivery(Strict):
     """How notices reach the local MTA: its sendmail command (queued on disk) or SMTP."""
 
@@ -416,6 +524,7 @@ class NoticeDelivery(Strict):
 
 RULE_FAMILIES = (
     "identity", "size", "attachments", "encryption", "mass_mailing", "content", "dlp", "bulk",
+    "antivirus",
 )  # fmt: skip
 
 
@@ -471,6 +580,8 @@ class LedgerSettings(Strict):
         Literal["ledger", "redis"], BeforeValidator(_activity_backend_alias)
     ] = "ledger"
     """Where last sends are kept: the ledger, or Redis shared by nodes (uses state.redis_url)."""
+    suspension_refresh_seconds: float = Field(default=2.0, gt=0)
+    """How long suspensions are answered from memory before the ledger is read again."""
     default_severity: Literal["low", "medium", "high"] = "medium"
     severities: dict[str, Literal["low", "medium", "high"]] = Field(default_factory=dict)
     """Severity by rule id or rule family (e.g. 'encryption', 'identity.login_mismatch')."""
@@ -521,11 +632,17 @@ class DaemonFile(Strict):
     timezone: str = "America/Mexico_City"
     directory: DirectorySettings
     policies: tuple[Path, ...] = Field(min_length=1)
+    default_organisation: str = Field(min_length=1)
+    """The organisation whose rules govern mail that matches no organisation."""
+    origin: OriginSettings = OriginSettings()
     approvals: Path | None = None
     state: StateSettings = StateSettings()
     inspection: InspectionSettings = InspectionSettings()
     ledger: LedgerSettings = LedgerSettings()
     notices: NoticeDelivery = NoticeDelivery()
+    quarantine: QuarantineSettings = QuarantineSettings()
+    antivirus: AntivirusSettings | None = None
+    """clamd; without it no message is scanned for viruses."""
     lexicons: tuple[Path, ...] = ()
     """Extra lexicon files (YAML) on top of the shipped Spanish and English lists."""
 

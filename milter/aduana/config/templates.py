@@ -33,6 +33,10 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "attachment_name": frozenset({"file", "trick"}),
         "archive_limit": frozenset({"file", "limit"}),
         "malformed": frozenset({"problem"}),
+        "uninspectable": frozenset({"file"}),
+        "virus": frozenset(),
+        "virus_unscannable": frozenset(),
+        "antivirus_unavailable": frozenset(),
         "encrypted": frozenset({"file", "kind"}),
         "image_size": frozenset({"file", "size", "limit"}),
         "content_tagged": frozenset({"category", "score"}),
@@ -65,6 +69,8 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "status_cancelled": frozenset(),
         "login_mismatch": frozenset({"login", "sender"}),
         "header_from_mismatch": frozenset({"login", "address"}),
+        "foreign_sender": frozenset({"sender"}),
+        "impersonation": frozenset({"address", "domain"}),
         "message_size": frozenset({"size", "limit", "rank"}),
         "declared_size": frozenset({"size", "limit", "rank"}),
         "internal_error": frozenset(),
@@ -72,6 +78,15 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "rate_messages": frozenset({"count", "limit", "window", "rank"}),
         "rate_recipients": frozenset({"count", "limit", "window", "rank"}),
         "one_to_one": frozenset({"count", "limit", "window", "rank"}),
+        # the review desk (aduana quarantine) and the reports (aduana report)
+        "review_subject": frozenset({"action", "queue_id"}),
+        "review_body": frozenset(
+            {"sender", "recipients", "subject", "when", "queue_id", "action", "clauses", "reason"}
+        ),
+        "review_released": frozenset(),
+        "review_deleted": frozenset(),
+        "inactive_subject": frozenset({"unit", "count", "days"}),
+        "inactive_body": frozenset({"organisation", "unit", "count", "days", "accounts"}),
     }
 )
 

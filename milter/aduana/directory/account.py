@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class AccountStatus(StrEnum):
@@ -44,9 +45,20 @@ class DirectoryUnavailableError(Exception):
     retry later."""
 
 
+class DirectoryQueryError(Exception):
+    """LDAP answered a search with an error that is not an outage (ACLs, a bad base DN...)."""
+
+
 class Directory(Protocol):
     """Answers who is behind an address or a login."""
 
     def by_address(self, address: str) -> Account | None: ...
 
     def by_login(self, login: str) -> Account | None: ...
+
+
+@runtime_checkable
+class AccountLister(Protocol):
+    """A directory that can list its accounts (for reports): the file and LDAP backends."""
+
+    def accounts(self) -> Sequence[Account]: ...

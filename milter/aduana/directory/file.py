@@ -106,7 +106,7 @@ def _check_record(
         return "organisation", f"unknown organisation {record.organisation!r}"
     if record.rank not in org.ranks:
         return "rank", f"rank {record.rank!r} is not on the ladder of {org.id!r}"
-    if domain_of(record.address) not in org.domains:
+    if not org.has_domain(domain_of(record.address)):
         return "address", f"domain is not one of {org.id!r}: {', '.join(org.domains)}"
     return None
 

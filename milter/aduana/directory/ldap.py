@@ -43,7 +43,12 @@ from ldap3.utils.conv import escape_filter_chars
 
 from aduana.addresses import domain_of
 from aduana.config.schema import Organisation
-from aduana.directory.account import Account, AccountStatus, DirectoryUnavailableError
+from aduana.directory.account import (
+    Account,
+    AccountStatus,
+    DirectoryQueryError,
+    DirectoryUnavailableError,
+)
 from aduana.directory.cache import AnswerCache, CachedAnswer
 from aduana.directory.ldap_settings import LdapDirectorySettings
 
@@ -62,11 +67,8 @@ _OUTAGE_ERRORS = (
 _OUTAGE_RESULTS = frozenset({3, 11, 51, 52, 53})
 _SUCCESS, _SIZE_LIMIT_EXCEEDED, _NO_SUCH_OBJECT = 0, 4, 32
 _ACCOUNT_DISABLED = 0x2
+_PAGED_RESULTS = "1.2.840.113556.1.4.319"
 _MAX_KEY_LENGTH = 320
-
-
-class DirectoryQueryError(Exception):
-    """LDAP answered a search with an error that is not an outage (ACLs, a bad base DN...)."""
 
 
 class _OutageResultError(Exception):
@@ -116,9 +118,6 @@ class AccountMapper:
     def __init__(self, settings: LdapDirectorySettings, organisations: Iterable[Organisation]):
         self._settings = settings
         self._organisations = {org.id: org for org in organisations}
-        self._by_domain = {
-            domain: org for org in self._organisations.values() for domain in org.domains
-        }
         self._by_base_dn = sorted(
             ((dn_key(dn), org) for dn, org in settings.organisation_by_base_dn.items()),
             key=lambda item: -len(item[0]),
@@ -164,7 +163,8 @@ class AccountMapper:
         for base, org_id in self._by_base_dn:
             if key == base or key.endswith("," + base):
                 return self._organisations.get(org_id)
-        return self._by_domain.get(domain_of(address))
+        domain = domain_of(address)
+        return next((o for o in self._organisations.values() if o.has_domain(domain)), None)
 
     def _rank(self, values: Sequence[str], organisation: Organisation) -> str:
         ladder = {fold(rank): rank for rank in organisation.ranks}
@@ -279,10 +279,14 @@ class ConnectionPool:
             time_limit=max(1, round(self._settings.timeout_seconds)),
         )
         result: dict[str, Any] = connection.result
+        return self._entries(connection, result, _SIZE_LIMIT_EXCEEDED)
+
+    @staticmethod
+    def _entries(connection: Connection, result: dict[str, Any], *accepted: int) -> list[Entry]:
         code = result.get("result")
         if code in _OUTAGE_RESULTS:
             raise _OutageResultError(f"LDAP answered {result.get('description')}")
-        if code not in (_SUCCESS, _SIZE_LIMIT_EXCEEDED, _NO_SUCH_OBJECT):
+        if code not in (_SUCCESS, _NO_SUCH_OBJECT, *accepted):
             raise DirectoryQueryError(
                 f"LDAP search failed: {result.get('description')} {result.get('message', '')}"
             )
@@ -291,6 +295,36 @@ class ConnectionPool:
             for item in connection.response or ()
             if item.get("type") == "searchResEntry"
         ]
+
+    def search_all(self, search_filter: str, attributes: list[str]) -> list[Entry]:
+        """Every entry matching the filter, page by page, on a connection of its own."""
+        with self._slots:
+            connection = self._open()
+            try:
+                return self._paged(connection, search_filter, attributes)
+            finally:
+                _discard(connection)
+
+    def _paged(
+        self, connection: Connection, search_filter: str, attributes: list[str]
+    ) -> list[Entry]:
+        entries: list[Entry] = []
+        cookie: bytes | None = None
+        while True:
+            connection.search(
+                self._settings.base_dn,
+                search_filter,
+                attributes=attributes,
+                paged_size=self._settings.page_size,
+                paged_cookie=cookie,
+                time_limit=max(1, round(self._settings.timeout_seconds)),
+            )
+            result: dict[str, Any] = connection.result
+            entries += self._entries(connection, result)
+            control = (result.get("controls") or {}).get(_PAGED_RESULTS, {})
+            cookie = control.get("value", {}).get("cookie") or None
+            if cookie is None:
+                return entries
 
     def _take_idle(self) -> Connection | None:
         with self._lock:
@@ -392,6 +426,20 @@ class LdapDirectory:
 
     def by_login(self, login: str) -> Account | None:
         return self._lookup("login", login, self._settings.login_filter)
+
+    def accounts(self) -> list[Account]:
+        """Every account of the directory (for reports), by a paged search; no cache.
+
+        Raises DirectoryUnavailableError when LDAP cannot be reached, and
+        DirectoryQueryError when it refuses the search: a report must not
+        silently list a part of the directory.
+        """
+        try:
+            entries = self._pool.search_all(self._settings.accounts_filter, self._attributes)
+        except _OUTAGES as error:
+            raise DirectoryUnavailableError(f"{type(error).__name__}: {error}") from error
+        accounts = (self._mapper.account(entry) for entry in entries)
+        return [account for account in accounts if account is not None]
 
     def close(self) -> None:
         """Unbind the idle connections; lookups still work but no longer pool connections."""

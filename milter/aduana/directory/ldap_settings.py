@@ -80,6 +80,14 @@ class LdapDirectorySettings(Strict):
     )
     cache_max_entries: int = Field(default=100_000, ge=1)
     fail_mode: Literal["tempfail", "unknown"] = "tempfail"
+    list_filter: str | None = None
+    """Every account, for reports; default: user_filter with {address} as '*' (presence)."""
+    page_size: int = Field(default=500, ge=1, le=10_000)
+    """Entries per page of a report's paged search (RFC 2696)."""
+
+    @property
+    def accounts_filter(self) -> str:
+        return self.list_filter or self.user_filter.replace("{address}", "*")
 
     @field_validator("urls")
     @classmethod

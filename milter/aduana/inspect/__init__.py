@@ -19,6 +19,7 @@ from aduana.inspect.model import (
     ProblemKind,
     Source,
     StructuralProblem,
+    UninspectablePart,
 )
 from aduana.inspect.pipeline import inspect_bytes, inspect_message
 
@@ -36,6 +37,7 @@ __all__ = [
     "ProblemKind",
     "Source",
     "StructuralProblem",
+    "UninspectablePart",
     "classify_bytes",
     "inspect_bytes",
     "inspect_message",

@@ -146,6 +146,18 @@ class StructuralProblem:
 
 
 @dataclass(frozen=True, slots=True)
+class UninspectablePart:
+    """A part whose reader raised: it could not be judged, so the policy decides.
+
+    `error` names the exception type only (its message may quote the content).
+    """
+
+    where: str
+    name: str
+    error: str
+
+
+@dataclass(frozen=True, slots=True)
 class MessageInspection:
     parts: tuple[PartFacts, ...]
     encryption: tuple[EncryptionFinding, ...]
@@ -153,6 +165,7 @@ class MessageInspection:
     problems: tuple[StructuralProblem, ...]
     signed: bool
     total_bytes: int
+    uninspectable: tuple[UninspectablePart, ...] = ()
 
     @property
     def malformed(self) -> bool:

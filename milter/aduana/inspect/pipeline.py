@@ -6,6 +6,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import IO
 
 from aduana.inspect import archives, filetype, names
@@ -44,7 +45,9 @@ from aduana.inspect.model import (
     ProblemKind,
     Source,
     StructuralProblem,
+    UninspectablePart,
 )
+from aduana.inspect.part_boundary import read_part
 from aduana.inspect.tnef import is_tnef, tnef_attachments
 from aduana.inspect.uuencode import find_uu_blocks
 
@@ -89,6 +92,7 @@ class _Inspector:
         self.parts: list[PartFacts] = []
         self.encryption: list[EncryptionFinding] = []
         self.problems: list[StructuralProblem] = []
+        self.uninspectable: list[UninspectablePart] = []
         self.signed = False
         self.entities = 0
         # MIME paths of multipart/encrypted entities: their armoured payload is the
@@ -103,12 +107,18 @@ class _Inspector:
             problems=tuple(self.problems),
             signed=self.signed,
             total_bytes=total_bytes,
+            uninspectable=tuple(self.uninspectable),
         )
 
     def problem(self, kind: ProblemKind, where: str, detail: str = "") -> None:
         found = StructuralProblem(kind, where, detail)
         if found not in self.problems:
             self.problems.append(found)
+
+    def guarded(self, origin: _Origin, read: Callable[[], None]) -> None:
+        """Read one part; if its reader raises, the part is uninspectable (part_boundary)."""
+        shown = origin.names[0] if origin.names else f"parte {origin.path}"
+        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.uninspectable)
 
     def found_encryption(self, kind: EncryptionKind, where: str, detail: str = "") -> None:
         if all(f.kind is not kind or f.where != where for f in self.encryption):
@@ -260,7 +270,7 @@ class _Inspector:
                 declared_message=ctype.mime in MESSAGE_TYPES,
             )
             try:
-                self.content(content, origin)
+                self.guarded(origin, partial(self.content, content, origin))
             finally:
                 content.close()
 
@@ -410,7 +420,8 @@ class _Inspector:
                 text_scan=False,
                 declared_message=False,
             )
-            self.content(Content.of(block.data, self.limits.magic_head_bytes), child)
+            block_content = Content.of(block.data, self.limits.magic_head_bytes)
+            self.guarded(child, partial(self.content, block_content, child))
 
     def under_encrypted_mime(self, path: str) -> bool:
         return any(not p or path.startswith(p + ".") for p in self.encrypted_subtrees)
@@ -432,7 +443,8 @@ class _Inspector:
                 text_scan=False,
                 declared_message=False,
             )
-            self.content(Content.of(attachment.data, self.limits.magic_head_bytes), child)
+            attached = Content.of(attachment.data, self.limits.magic_head_bytes)
+            self.guarded(child, partial(self.content, attached, child))
 
     # --- archives ---------------------------------------------------------------------
 
@@ -491,6 +503,9 @@ class _Inspector:
         if reader is None:
             self.unreadable_member(member, origin)
             return
+        self.guarded(origin, partial(self.read_member, reader, origin))
+
+    def read_member(self, reader: MemberReader, origin: _Origin) -> None:
         head = reader.head(self.limits.magic_head_bytes)
         mime = filetype.true_type(head)
         keep = _needs_body(head, mime)

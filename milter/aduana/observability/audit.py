@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduana.facts import TransactionFacts
+from aduana.facts import MessageContent, ScanResult, TransactionFacts
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Reason, Verdict
+from aduana.verdict import Action, Reason, Verdict
 
 
 def rank_label(facts: TransactionFacts) -> str:
-    account = facts.identity.sender_account or facts.identity.login_account
+    account = facts.provenance.account
     return account.rank if account is not None else "none"
 
 
@@ -36,6 +36,8 @@ def record_decision(
         ).inc()
         if reason.lifted_by is not None:
             metrics.approvals_used.labels(clause=reason.clause).inc()
+    if content is not None:
+        _record_findings(logger, metrics, content, verdict)
     logger.info(
         "transaction",
         queue_id=content.queue_id if content else None,
@@ -43,6 +45,8 @@ def record_decision(
         sender=envelope.sender,
         login=envelope.login,
         client=envelope.client_address,
+        origin=facts.provenance.origin.value,
+        organisation=facts.provenance.organisation,
         recipient_count=len(envelope.recipients),
         size=content.size if content else envelope.declared_size,
         action=verdict.action.value,
@@ -54,7 +58,41 @@ def record_decision(
         copies=list(verdict.effects.add_recipients),
         legal_holds=list(verdict.effects.holds),
         notices=len(verdict.effects.notices),
+        **_antivirus_fields(content),
     )
+
+
+def _record_findings(
+    logger: Any, metrics: Metrics, content: MessageContent, verdict: Verdict
+) -> None:
+    """Uninspectable parts and clamd's answer: logged and counted (never the body)."""
+    inspection, text = content.inspection, content.text
+    found = (inspection.uninspectable if inspection else ()) + (text.uninspectable if text else ())
+    for part in found:
+        metrics.parts_uninspectable.labels(error=part.error).inc()
+        logger.warning(
+            "part_uninspectable", queue_id=content.queue_id, part=part.where, error=part.error
+        )
+    scan = content.antivirus
+    if scan is None:
+        return
+    metrics.antivirus_scans.labels(result=scan.result.value).inc()
+    if scan.result is ScanResult.UNAVAILABLE:
+        logger.warning("antivirus_unavailable", queue_id=content.queue_id, error=scan.error)
+        if verdict.action is Action.TEMPFAIL and any(
+            r.rule == "antivirus.unavailable" and r.enforced for r in verdict.reasons
+        ):
+            metrics.backend_tempfails.labels(backend="clamd").inc()
+
+
+def _antivirus_fields(content: MessageContent | None) -> dict[str, Any]:
+    scan = content.antivirus if content is not None else None
+    if scan is None:
+        return {}
+    fields: dict[str, Any] = {"antivirus": scan.result.value}
+    if scan.signature is not None:
+        fields["virus"] = scan.signature
+    return fields
 
 
 def _reason_fields(reason: Reason) -> dict[str, Any]:

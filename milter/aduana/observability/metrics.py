@@ -18,6 +18,7 @@ _BYTES = (4096, 16384, 65536, 262144, 1048576, 5242880, 10485760, 26214400, 5242
 class Metrics:
     registry: CollectorRegistry
     transactions: Counter
+    origins: Counter
     rule_hits: Counter
     processing_seconds: Histogram
     message_size_bytes: Histogram
@@ -34,6 +35,14 @@ class Metrics:
     ledger_write_failures: Counter
     notices: Counter
     notices_queued: Gauge
+    quarantine_backlog: Gauge
+    quarantine_held: Gauge
+    quarantine_oldest: Gauge
+    quarantine_reviews: Counter
+    quarantine_last_read: Gauge
+    quarantine_unreadable: Gauge
+    antivirus_scans: Counter
+    parts_uninspectable: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -45,8 +54,12 @@ class Metrics:
             metrics.notices.labels(result=result)
         for backend in ("directory", "ledger"):
             metrics.backend_tempfails.labels(backend=backend)
-        for record in ("activity", "violation"):
+        for record in ("activity", "violation", "review"):
             metrics.ledger_write_failures.labels(record=record)
+        for origin in ("authenticated", "internal", "internet"):
+            metrics.origins.labels(origin=origin)
+        metrics.antivirus_scans.labels(result="unavailable")
+        metrics.backend_tempfails.labels(backend="clamd")
         return metrics
 
     @classmethod
@@ -57,6 +70,13 @@ class Metrics:
                 "aduana_transactions",
                 "Decided SMTP transactions by action",
                 ["action"],
+                registry=registry,
+            ),
+            origins=Counter(
+                "aduana_transactions_by_origin",
+                "Transactions (MAIL FROM) by the origin aduana established:"
+                " authenticated, internal or internet",
+                ["origin"],
                 registry=registry,
             ),
             rule_hits=Counter(
@@ -124,7 +144,7 @@ class Metrics:
             ),
             backend_tempfails=Counter(
                 "aduana_backend_tempfails",
-                "Transactions answered 4xx because a backend (directory, ledger) was unavailable",
+                "Transactions answered 4xx because a backend (directory, ledger, clamd) was down",
                 ["backend"],
                 registry=registry,
             ),
@@ -135,7 +155,7 @@ class Metrics:
             ),
             ledger_write_failures=Counter(
                 "aduana_ledger_write_failures",
-                "Activity or violations not recorded because the ledger was unavailable",
+                "Activity, violations or review records not written: the ledger was unavailable",
                 ["record"],
                 registry=registry,
             ),
@@ -148,6 +168,51 @@ class Metrics:
             notices_queued=Gauge(
                 "aduana_notices_queued",
                 "Notices waiting on disk for the MTA to take them",
+                registry=registry,
+            ),
+            quarantine_backlog=Gauge(
+                "aduana_quarantine_backlog_messages",
+                "Messages in the MTA's hold queue (each counted once)",
+                registry=registry,
+            ),
+            quarantine_held=Gauge(
+                "aduana_quarantine_held_messages",
+                "Messages in the hold queue by a clause that held them ('unrecorded' if unknown)",
+                ["clause"],
+                registry=registry,
+            ),
+            quarantine_oldest=Gauge(
+                "aduana_quarantine_oldest_held_seconds",
+                "Age of the oldest message in the hold queue, by clause",
+                ["clause"],
+                registry=registry,
+            ),
+            quarantine_reviews=Counter(
+                "aduana_quarantine_reviews",
+                "Review-desk actions on held messages (from the ledger), by action and override",
+                ["action", "override"],
+                registry=registry,
+            ),
+            quarantine_last_read=Gauge(
+                "aduana_quarantine_backlog_last_read_timestamp_seconds",
+                "Unix time the daemon last read the hold queue successfully",
+                registry=registry,
+            ),
+            quarantine_unreadable=Gauge(
+                "aduana_quarantine_backlog_unreadable",
+                "1 while the daemon cannot read the hold queue (postqueue) or the review ledger",
+                registry=registry,
+            ),
+            antivirus_scans=Counter(
+                "aduana_antivirus_scans",
+                "Messages scanned by clamd, by result (clean, infected, unavailable, too_large)",
+                ["result"],
+                registry=registry,
+            ),
+            parts_uninspectable=Counter(
+                "aduana_parts_uninspectable",
+                "Parts whose reader raised, by exception type (each refuses its message)",
+                ["error"],
                 registry=registry,
             ),
         )

@@ -11,6 +11,7 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
+from aduana.facts import MessageContent
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
 from aduana.policy.context import RuleContext
 from aduana.policy.scope import Scope, exempt, scopes
@@ -29,7 +30,7 @@ def attachment_reasons(ctx: RuleContext) -> Iterator[Reason]:
         rules = scope.organisation.rules.attachments
         if rules is None or not scope.applies(rules.directions):
             continue
-        account = ctx.facts.identity.sender_account
+        account = ctx.account
         if scope.governs_sender and exempt(scope.organisation, rules.exempt, account):
             continue
         judge = _Judge(ctx, scope, rules)
@@ -37,6 +38,7 @@ def attachment_reasons(ctx: RuleContext) -> Iterator[Reason]:
         yield from judge.name_tricks(content.inspection)
         yield from judge.limits(content.inspection)
         yield from judge.structure(content.inspection)
+        yield from judge.uninspectable(content)
 
 
 class _Judge:
@@ -105,6 +107,19 @@ class _Judge:
         problem = next(p for p in inspection.problems if p.kind in MALFORMED_KINDS)
         yield self._reason(
             "attachments.malformed", action, _MALFORMED, "malformed", problem=problem.kind.value
+        )
+
+    def uninspectable(self, content: MessageContent) -> Iterator[Reason]:
+        """A part whose reader raised: refused (by default), never a retry loop."""
+        action = self.rules.uninspectable
+        inspection, text = content.inspection, content.text
+        found = (inspection.uninspectable if inspection else ()) + (
+            text.uninspectable if text else ()
+        )
+        if action is None or not found:
+            return
+        yield self._reason(
+            "attachments.uninspectable", action, _BLOCKED, "uninspectable", file=found[0].name
         )
 
     def _reason(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from aduana.config.loader import Settings
 from aduana.config.schema import Mode, Organisation
 from aduana.config.templates import ascii_fold
+from aduana.directory.account import Account
 from aduana.facts import TransactionFacts
 from aduana.verdict import Action, Reason, SmtpReply
 
@@ -22,7 +23,14 @@ class RuleContext:
 
     @property
     def sender_organisation(self) -> Organisation | None:
-        return self.settings.organisation_of(self.facts.envelope.sender)
+        """The organisation governing the mail as its sender (see policy/origin.py)."""
+        organisation = self.facts.provenance.organisation
+        return self.settings.organisation(organisation) if organisation else None
+
+    @property
+    def account(self) -> Account | None:
+        """The account answerable for the mail: the login's, or an internal sender's."""
+        return self.facts.provenance.account
 
     @property
     def at_end_of_message(self) -> bool:

@@ -31,7 +31,7 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
         rule = scope.organisation.rules.encryption
         if rule is None or not scope.applies(rule.directions):
             continue
-        account = ctx.facts.identity.sender_account
+        account = ctx.account
         if scope.governs_sender and exempt(scope.organisation, rule.authorised, account):
             continue
         yield ctx.reason(

@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.antivirus import antivirus_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
 from aduana.policy.bulk import bulk_reasons
@@ -29,6 +30,7 @@ RuleFamily = Callable[[RuleContext], Iterable[Reason]]
 RULE_FAMILIES: tuple[RuleFamily, ...] = (
     identity_reasons,
     size_reasons,
+    antivirus_reasons,  # first of the content rules: a virus is the reply to give
     attachment_reasons,
     encryption_reasons,
     mass_mailing_reasons,
@@ -43,6 +45,6 @@ def decide(settings: Settings, facts: TransactionFacts) -> Verdict:
     context = RuleContext(settings, facts)
     reasons = tuple(reason for family in RULE_FAMILIES for reason in family(context))
     day = facts.received_at.astimezone(settings.zone).date() if facts.received_at else None
-    reasons = waive(reasons, settings.approvals, facts.identity.sender_account, day)
+    reasons = waive(reasons, settings.approvals, facts.provenance.account, day)
     verdict = Verdict.from_reasons(reasons)
     return replace(verdict, effects=effects_for(settings, facts, verdict))

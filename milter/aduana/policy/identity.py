@@ -2,7 +2,15 @@
 
 Only existing, active institutional accounts may send, and an account is
 personal: the authenticated login must own the envelope sender and every
-address in the header From.
+address in the header From. Who is sending comes from the provenance
+(policy/origin.py), never from ``MAIL FROM`` alone:
+
+- authenticated: the login's account must exist, be active, own the sender
+  (the null sender is the login's own mail) and own the header From;
+- internal: the sender's account must exist and be active; the MTA's own
+  bounces (null sender) answer to no account;
+- both: a sender address outside every institutional domain is refused;
+- internet: nobody outside may pose as the institution (policy/impersonation.py).
 """
 
 from __future__ import annotations
@@ -10,8 +18,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.config.schema import Organisation, RuleSettings
-from aduana.directory.account import AccountStatus
+from aduana.directory.account import Account, AccountStatus
+from aduana.facts import Origin
 from aduana.policy.context import RuleContext
+from aduana.policy.impersonation import impersonation_reasons
 from aduana.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
@@ -19,36 +29,35 @@ _LOGIN_MISMATCH = (553, "5.7.1")
 
 
 def identity_reasons(ctx: RuleContext) -> Iterator[Reason]:
+    provenance = ctx.facts.provenance
+    if provenance.origin is Origin.INTERNET:
+        yield from impersonation_reasons(ctx)
+        return
+    org = ctx.sender_organisation
+    if org is None or provenance.bounce:
+        return
     envelope = ctx.facts.envelope
-    sender_org = ctx.sender_organisation
-    if envelope.login is not None and not envelope.null_sender:
-        yield from _login_owns_sender(ctx, sender_org)
-    if sender_org is not None:
-        yield from _sender_account_usable(ctx, sender_org)
-    if envelope.login is not None and ctx.facts.content is not None:
-        yield from _login_owns_header_from(ctx, sender_org)
+    if not envelope.null_sender and not provenance.institutional_sender:
+        rule = org.rules.identity.foreign_sender
+        if rule is not None:
+            yield _reason(ctx, org, rule, "foreign_sender", _NOT_AUTHORISED, sender=envelope.sender)
+    if provenance.origin is Origin.AUTHENTICATED:
+        if not envelope.null_sender:
+            yield from _login_owns_sender(ctx, org)
+        yield from _account_usable(ctx, org, provenance.account, envelope.login or "")
+        if ctx.facts.content is not None:
+            yield from _login_owns_header_from(ctx, org)
+    elif provenance.institutional_sender:
+        yield from _account_usable(ctx, org, provenance.account, envelope.sender)
 
 
-def _responsible_organisation(
-    ctx: RuleContext, sender_org: Organisation | None
-) -> Organisation | None:
-    """The sender's organisation, else the organisation of the logged-in account."""
-    if sender_org is not None:
-        return sender_org
-    login_account = ctx.facts.identity.login_account
-    if login_account is None:
-        return None
-    return ctx.settings.organisation(login_account.organisation)
-
-
-def _login_owns_sender(ctx: RuleContext, sender_org: Organisation | None) -> Iterator[Reason]:
+def _login_owns_sender(ctx: RuleContext, org: Organisation) -> Iterator[Reason]:
     envelope = ctx.facts.envelope
     login_account = ctx.facts.identity.login_account
     if login_account is not None and login_account.owns(envelope.sender):
         return
-    org = _responsible_organisation(ctx, sender_org)
-    rule = org.rules.identity.login_mismatch if org else None
-    if org is not None and rule is not None:
+    rule = org.rules.identity.login_mismatch
+    if rule is not None:
         yield _reason(
             ctx,
             org,
@@ -60,23 +69,23 @@ def _login_owns_sender(ctx: RuleContext, sender_org: Organisation | None) -> Ite
         )
 
 
-def _sender_account_usable(ctx: RuleContext, org: Organisation) -> Iterator[Reason]:
-    account = ctx.facts.identity.sender_account
-    sender = ctx.facts.envelope.sender
+def _account_usable(
+    ctx: RuleContext, org: Organisation, account: Account | None, who: str
+) -> Iterator[Reason]:
     identity = org.rules.identity
     if account is None:
         if identity.unknown_account is not None:
             yield _reason(
-                ctx,
-                org,
-                identity.unknown_account,
-                "unknown_account",
-                _NOT_AUTHORISED,
-                sender=sender,
+                ctx, org, identity.unknown_account, "unknown_account", _NOT_AUTHORISED, sender=who
             )
     elif ctx.facts.identity.sending_suspended and identity.inactive_account is not None:
         yield _reason(
-            ctx, org, identity.inactive_account, "sending_suspended", _NOT_AUTHORISED, sender=sender
+            ctx,
+            org,
+            identity.inactive_account,
+            "sending_suspended",
+            _NOT_AUTHORISED,
+            sender=account.address,
         )
     elif account.status is not AccountStatus.ACTIVE and identity.inactive_account is not None:
         status = ctx.settings.templates.render(
@@ -88,17 +97,16 @@ def _sender_account_usable(ctx: RuleContext, org: Organisation) -> Iterator[Reas
             identity.inactive_account,
             "inactive_account",
             _NOT_AUTHORISED,
-            sender=sender,
+            sender=account.address,
             status=status,
         )
 
 
-def _login_owns_header_from(ctx: RuleContext, sender_org: Organisation | None) -> Iterator[Reason]:
+def _login_owns_header_from(ctx: RuleContext, org: Organisation) -> Iterator[Reason]:
     content = ctx.facts.content
     login_account = ctx.facts.identity.login_account
-    org = _responsible_organisation(ctx, sender_org)
-    rule = org.rules.identity.header_from_mismatch if org else None
-    if content is None or org is None or rule is None:
+    rule = org.rules.identity.header_from_mismatch
+    if content is None or rule is None:
         return
     for address in content.header_from:
         if login_account is None or not login_account.owns(address):

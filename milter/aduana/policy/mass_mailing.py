@@ -29,9 +29,9 @@ def human_window(seconds: int) -> str:
 
 def mass_mailing_reasons(ctx: RuleContext) -> Iterator[Reason]:
     org = ctx.sender_organisation
-    if org is None or ctx.facts.content is None:
+    if org is None or ctx.facts.content is None or ctx.facts.provenance.bounce:
         return
-    account = ctx.facts.identity.sender_account
+    account = ctx.account
     rank = account.rank if account is not None else org.ranks[0]
     yield from _recipients_per_message(ctx, org, rank)
     yield from _rate(ctx, org, rank)

@@ -1,9 +1,11 @@
 """Which organisations' rules apply to a transaction, and in which direction.
 
-Mail from an institutional sender is governed by the sender's organisation:
-internal to its own domains, outbound to anyone else. Every other organisation
-that has recipients governs the same mail as inbound, so mail between two
-institutions obeys both: the sender's rules and the recipients'.
+The organisation that the provenance names (policy/origin.py) governs the mail
+as its sender: internal to its own domains, outbound to anyone else. Every
+other organisation that has recipients governs the same mail as inbound, so
+mail between two institutions obeys both: the sender's rules and the
+recipients'. Mail that no organisation governs falls to the default
+organisation, as inbound: no message escapes every rule.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from aduana.config.loader import Settings
 from aduana.config.schema import Direction, Exemption, Organisation
 from aduana.directory.account import Account
+from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
 
 
@@ -27,9 +31,13 @@ class Scope:
 
 
 def scopes(ctx: RuleContext) -> Iterator[Scope]:
-    settings = ctx.settings
-    sender_org = ctx.sender_organisation
-    recipient_orgs = [settings.organisation_of(r) for r in ctx.facts.envelope.recipients]
+    return scopes_of(ctx.settings, ctx.facts)
+
+
+def scopes_of(settings: Settings, facts: TransactionFacts) -> Iterator[Scope]:
+    organisation = facts.provenance.organisation
+    sender_org = settings.organisation(organisation) if organisation else None
+    recipient_orgs = [settings.organisation_of(r) for r in facts.envelope.recipients]
     if sender_org is not None:
         directions: set[Direction] = {
             "internal" if org is not None and org.id == sender_org.id else "outbound"
@@ -41,6 +49,12 @@ def scopes(ctx: RuleContext) -> Iterator[Scope]:
         if org is not None and org.id not in seen:
             seen.add(org.id)
             yield Scope(org, frozenset({"inbound"}), governs_sender=False)
+    if not seen:
+        yield Scope(settings.default_organisation, frozenset({"inbound"}), governs_sender=False)
+
+
+def governing_organisations(settings: Settings, facts: TransactionFacts) -> list[Organisation]:
+    return [scope.organisation for scope in scopes_of(settings, facts)]
 
 
 def exempt(org: Organisation, exemption: Exemption, account: Account | None) -> bool:

@@ -24,9 +24,9 @@ def human_size(size: int) -> str:
 
 def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
     org = ctx.sender_organisation
-    if org is None or org.rules.size is None:
+    if org is None or org.rules.size is None or ctx.facts.provenance.bounce:
         return
-    account = ctx.facts.identity.sender_account
+    account = ctx.account
     rank = account.rank if account is not None else org.ranks[0]
     cap = org.for_rank(org.rules.size.caps, rank)
     if cap is None:

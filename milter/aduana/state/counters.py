@@ -61,8 +61,14 @@ class CounterStore(Protocol):
         recipients: Sequence[str],
         now: float,
         windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
-        """Count one message to ``recipients``; return counts including it, per window."""
+        """Count one message to ``recipients``; return counts including it, per window.
+
+        With ``commit=False`` nothing is stored: the counts are those the message
+        would bring, so a message can be judged first and counted only once sent.
+        """
         ...
 
     def record_fingerprint(
@@ -72,9 +78,13 @@ class CounterStore(Protocol):
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         """Remember who got this content; return how many distinct recipients got it
-        or a near-duplicate of it from this sender within ``window``, these included."""
+        or a near-duplicate of it from this sender within ``window``, these included.
+
+        With ``commit=False`` nothing is stored, as for `record_send`."""
         ...
 
 

@@ -82,23 +82,30 @@ class MemoryCounterStore:
         recipients: Sequence[str],
         now: float,
         windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
         windows = validate_windows(windows)
-        recipient_keys = [self._hash(r) for r in recipients]
+        recipient_keys = {self._hash(r) for r in recipients}
         with self._lock:
             log = self._touch(self._hash(sender_key), now)
             log.send_retention = max(windows)
-            bisect.insort(log.message_times, now)
-            if len(log.message_times) > self._max_events:
-                del log.message_times[0]
-            _mark_seen(log.recipients, recipient_keys, now)
+            pending = 0 if commit else 1
+            if commit:
+                bisect.insort(log.message_times, now)
+                if len(log.message_times) > self._max_events:
+                    del log.message_times[0]
+                _mark_seen(log.recipients, recipient_keys, now)
             log.prune_sends(now)
             counts = tuple(
                 WindowCount(
                     window=w,
-                    messages=len(log.message_times)
+                    messages=pending
+                    + len(log.message_times)
                     - bisect.bisect_right(log.message_times, now - w),
-                    distinct_recipients=sum(1 for t in log.recipients.values() if t > now - w),
+                    distinct_recipients=len(
+                        {k for k, t in log.recipients.items() if t > now - w} | recipient_keys
+                    ),
                 )
                 for w in windows
             )
@@ -111,18 +118,20 @@ class MemoryCounterStore:
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         (window,) = validate_windows([window])
-        recipient_keys = [self._hash(r) for r in recipients]
+        recipient_keys = {self._hash(r) for r in recipients}
         with self._lock:
             log = self._touch(self._hash(sender_key), now)
             log.fingerprint_retention = window
             log.prune_bands(now, fingerprint.band_keys)
-            reached: set[str] = set()
+            reached: set[str] = set(recipient_keys)
             for band_key in fingerprint.band_keys:
-                seen = log.bands.setdefault(band_key, {})
-                _mark_seen(seen, recipient_keys, now)
-                reached.update(seen)
+                if commit:
+                    _mark_seen(log.bands.setdefault(band_key, {}), recipient_keys, now)
+                reached.update(log.bands.get(band_key, {}))
         return len(reached)
 
     def _touch(self, sender_hash: str, now: float) -> _SenderLog:

@@ -41,38 +41,67 @@ from aduana.state.fingerprint import Fingerprint
 _RECORD_SEND = """
 -- KEYS: message times, recipients last seen
 -- ARGV: now, expired cutoff, ttl, message id, max events, window count N,
---       N window cutoffs, recipient hashes...
+--       commit (1 stores the message, 0 only counts it), N window cutoffs,
+--       distinct recipient hashes...
 local now = ARGV[1]
 local windows = tonumber(ARGV[6])
-redis.call('ZADD', KEYS[1], now, ARGV[4])
-for i = 7 + windows, #ARGV do
-  redis.call('ZADD', KEYS[2], 'GT', now, ARGV[i])
+local commit = ARGV[7] == '1'
+local first = 8 + windows
+if commit then
+  redis.call('ZADD', KEYS[1], now, ARGV[4])
+  for i = first, #ARGV do
+    redis.call('ZADD', KEYS[2], 'GT', now, ARGV[i])
+  end
 end
 for _, key in ipairs(KEYS) do
   redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[2])
-  redis.call('EXPIRE', key, ARGV[3])
+  if commit then
+    redis.call('EXPIRE', key, ARGV[3])
+  end
 end
 redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -1 - tonumber(ARGV[5]))
 local counts = {}
 for i = 1, windows do
-  local cutoff = '(' .. ARGV[6 + i]
-  counts[#counts + 1] = redis.call('ZCOUNT', KEYS[1], cutoff, '+inf')
-  counts[#counts + 1] = redis.call('ZCOUNT', KEYS[2], cutoff, '+inf')
+  local cutoff = tonumber(ARGV[7 + i])
+  local messages = redis.call('ZCOUNT', KEYS[1], '(' .. ARGV[7 + i], '+inf')
+  local recipients = redis.call('ZCOUNT', KEYS[2], '(' .. ARGV[7 + i], '+inf')
+  if not commit then
+    messages = messages + 1
+    for j = first, #ARGV do
+      local seen = redis.call('ZSCORE', KEYS[2], ARGV[j])
+      if not seen or tonumber(seen) <= cutoff then
+        recipients = recipients + 1
+      end
+    end
+  end
+  counts[#counts + 1] = messages
+  counts[#counts + 1] = recipients
 end
 return counts
 """
 
 _RECORD_FINGERPRINT = """
 -- KEYS: one per band key of the fingerprint
--- ARGV: now, expired cutoff, ttl, recipient hashes...
+-- ARGV: now, expired cutoff, ttl, commit (1 stores, 0 only counts), recipient hashes...
 local reached = {}
 local count = 0
+local commit = ARGV[4] == '1'
+for i = 5, #ARGV do
+  if not reached[ARGV[i]] then
+    reached[ARGV[i]] = true
+    count = count + 1
+  end
+end
 for _, key in ipairs(KEYS) do
-  for i = 4, #ARGV do
-    redis.call('ZADD', key, 'GT', ARGV[1], ARGV[i])
+  if commit then
+    for i = 5, #ARGV do
+      redis.call('ZADD', key, 'GT', ARGV[1], ARGV[i])
+    end
   end
   redis.call('ZREMRANGEBYSCORE', key, '-inf', ARGV[2])
-  redis.call('EXPIRE', key, ARGV[3])
+  if commit then
+    redis.call('EXPIRE', key, ARGV[3])
+  end
   for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
     if not reached[member] then
       reached[member] = true
@@ -119,6 +148,8 @@ class RedisCounterStore:
         recipients: Sequence[str],
         now: float,
         windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
         windows = validate_windows(windows)
         retention = max(windows)
@@ -130,8 +161,9 @@ class RedisCounterStore:
             f"{now!r}:{secrets.token_hex(8)}",
             self._max_events,
             len(windows),
+            1 if commit else 0,
             *(repr(float(now - w)) for w in windows),
-            *(self._hash(r) for r in recipients),
+            *dict.fromkeys(self._hash(r) for r in recipients),
         ]
         raw = self._run(self._record_send, [f"{sender}:msgs", f"{sender}:rcpts"], args)
         return SendCounts(
@@ -150,6 +182,8 @@ class RedisCounterStore:
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         (window,) = validate_windows([window])
         sender = self._sender_prefix(sender_key)
@@ -158,6 +192,7 @@ class RedisCounterStore:
             repr(float(now)),
             repr(float(now - window)),
             ttl_seconds(window),
+            1 if commit else 0,
             *(self._hash(r) for r in recipients),
         ]
         return int(self._run(self._record_fingerprint, keys, args))

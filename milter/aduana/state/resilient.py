@@ -81,9 +81,12 @@ class FailoverCounterStore:
         recipients: Sequence[str],
         now: float,
         windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
         return self._call(
-            lambda store: store.record_send(sender_key, recipients, now, windows), now
+            lambda store: store.record_send(sender_key, recipients, now, windows, commit=commit),
+            now,
         )
 
     def record_fingerprint(
@@ -93,10 +96,12 @@ class FailoverCounterStore:
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         return self._call(
             lambda store: store.record_fingerprint(
-                sender_key, fingerprint, recipients, now, window
+                sender_key, fingerprint, recipients, now, window, commit=commit
             ),
             now,
         )

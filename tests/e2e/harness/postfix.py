@@ -152,6 +152,9 @@ class PrivatePostfix:
             "mynetworks": "127.0.0.0/8",
             "relayhost": f"[{LOOPBACK}]:{self.sink_port}",
             "smtpd_relay_restrictions": "permit_mynetworks, reject_unauth_destination",
+            # The gateway is the institutions' MX: mail from the internet (XCLIENT
+            # ADDR=...) is relayed only to their domains.
+            "relay_domains": "sre.gob.mx, .sre.gob.mx, edugem.gob.mx, seiem.edu.mx",
             "smtp_dns_support_level": "disabled",
             "smtpd_peername_lookup": "no",
             "message_size_limit": "52428800",

@@ -95,6 +95,8 @@ def send(
     raw_message: bytes,
     *,
     login: str | None = None,
+    client_address: str | None = None,
+    source_address: str | None = None,
     mail_options: Sequence[str] = (),
     rcpt_options: Sequence[str] = (),
     helo: str = "client.e2e.test",
@@ -102,11 +104,22 @@ def send(
 ) -> SendResult:
     """Send one message; `login` makes it an authenticated (ESMTPA) submission.
 
+    `client_address` makes Postfix treat the session as coming from that address
+    (XCLIENT ADDR=...), e.g. from the internet; the connection itself stays on
+    loopback. `source_address` binds the client's own end to another loopback
+    address (for an MTA without XCLIENT, such as Sendmail).
+
     Bare LFs in `raw_message` are turned into CRLF. `mail_options` are ESMTP
     MAIL parameters such as "SIZE=12582912".
     """
     try:
-        smtp = smtplib.SMTP(postfix.host, postfix.port, local_hostname=helo, timeout=timeout)
+        smtp = smtplib.SMTP(
+            postfix.host,
+            postfix.port,
+            local_hostname=helo,
+            timeout=timeout,
+            source_address=(source_address, 0) if source_address else None,
+        )
     except smtplib.SMTPConnectError as error:
         return SendResult(Stage.CONNECT, error.smtp_code, _decode(error.smtp_error))
     stage = Stage.EHLO
@@ -115,9 +128,14 @@ def send(
             code, reply = smtp.ehlo()
             if code != 250:
                 return SendResult(stage, code, _decode(reply))
+            attributes = []
+            if client_address is not None:
+                attributes.append(f"ADDR={xtext(client_address)}")
             if login is not None:
+                attributes.append(f"LOGIN={xtext(login)}")
+            if attributes:
                 stage = Stage.XCLIENT
-                code, reply = smtp.docmd("XCLIENT", f"LOGIN={xtext(login)}")
+                code, reply = smtp.docmd("XCLIENT", " ".join(attributes))
                 if code != 220:
                     return SendResult(stage, code, _decode(reply))
                 # XCLIENT restarts the session: greet again.

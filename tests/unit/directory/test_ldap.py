@@ -17,6 +17,7 @@ from aduana.directory.account import Account, AccountStatus, DirectoryUnavailabl
 from aduana.directory.ldap import LdapDirectory
 from aduana.directory.ldap_settings import LdapDirectorySettings, ladder_problems
 from aduana.runtime import Runtime
+from tests.support.required_servers import require_server
 from tests.support.slapd import (
     EDUGEM_PEOPLE,
     EXTERNAL_PEOPLE,
@@ -71,8 +72,11 @@ class ObservedDirectory:
 
 
 def _require_slapd() -> None:
-    if not slapd_available():
-        pytest.skip("needs slapd (apt-get install -y slapd ldap-utils)")
+    require_server(
+        "slapd",
+        slapd_available(),
+        "Debian packages 'slapd' and 'ldap-utils' (make system installs them)",
+    )
 
 
 @pytest.fixture(scope="module")

@@ -14,6 +14,7 @@ from aduana.ledger.activity_backend import LedgerStore
 from aduana.ledger.redis_activity import RedisActivityLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.required_servers import require_server
 from tests.unit.ledger.conftest import BACKENDS, store_opener
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
@@ -27,8 +28,11 @@ LedgerFactory = Callable[[timedelta], ActivityLedger]
 
 @pytest.fixture(scope="module")
 def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if not redis_server_available():
-        pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    require_server(
+        "redis-server",
+        redis_server_available(),
+        "Debian package 'redis-server' (make system installs it)",
+    )
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
 

@@ -13,6 +13,7 @@ from aduana.ledger import LedgerUnavailableError
 from aduana.ledger.redis_activity import RedisActivityLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.required_servers import require_server
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 ANA = "ana.lopez@edomex.gob.mx"
@@ -20,8 +21,11 @@ ANA = "ana.lopez@edomex.gob.mx"
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[RedisServer]:
-    if not redis_server_available():
-        pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    require_server(
+        "redis-server",
+        redis_server_available(),
+        "Debian package 'redis-server' (make system installs it)",
+    )
     with RedisServer(tmp_path / "redis") as server:
         yield server
 

@@ -11,6 +11,7 @@ import redis
 from aduana.state import CounterStore, IdentityHasher, MemoryCounterStore
 from aduana.state.redis_store import RedisCounterStore, connect
 from tests.support.redis_server import RedisServer, redis_server_available
+from tests.support.required_servers import require_server
 
 HASHER = IdentityHasher(secret=b"test-secret")
 
@@ -18,8 +19,11 @@ StoreFactory = Callable[[], CounterStore]
 
 
 def _require_redis_server() -> None:
-    if not redis_server_available():
-        pytest.skip("needs redis-server (apt-get install -y redis-server)")
+    require_server(
+        "redis-server",
+        redis_server_available(),
+        "Debian package 'redis-server' (make system installs it)",
+    )
 
 
 @pytest.fixture(scope="session")

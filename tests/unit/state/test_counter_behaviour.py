@@ -186,3 +186,32 @@ def test_keeps_fingerprints_of_senders_apart(store: CounterStore) -> None:
 def test_refuses_meaningless_windows(store: CounterStore, windows: list[int]) -> None:
     with pytest.raises(ValueError, match="window"):
         store.record_send(SENDER, ["a@x.mx"], T0, windows)
+
+
+def test_a_message_judged_but_not_committed_is_counted_once_and_never_stored(
+    store: CounterStore,
+) -> None:
+    """Only sent mail counts: the check sees the message, the windows keep only what was sent."""
+    store.record_send(SENDER, ["a@x.mx"], T0, [HOUR])
+    judged = store.record_send(SENDER, ["a@x.mx", "b@x.mx", "b@x.mx"], T0 + 1, [HOUR], commit=False)
+    assert judged == SendCounts(windows=(WindowCount(HOUR, 2, 2),))
+    again = store.record_send(SENDER, ["c@x.mx"], T0 + 2, [HOUR], commit=False)
+    assert again == SendCounts(windows=(WindowCount(HOUR, 2, 2),))
+    sent = store.record_send(SENDER, ["c@x.mx"], T0 + 3, [HOUR])
+    assert sent == SendCounts(windows=(WindowCount(HOUR, 2, 2),))
+
+
+def test_a_recipient_seen_before_the_window_is_new_again_when_judged(store: CounterStore) -> None:
+    store.record_send(SENDER, ["a@x.mx"], T0, [HOUR, DAY])
+    judged = store.record_send(SENDER, ["a@x.mx"], T0 + 2 * HOUR, [HOUR, DAY], commit=False)
+    assert judged == SendCounts(windows=(WindowCount(HOUR, 1, 1), WindowCount(DAY, 2, 1)))
+
+
+def test_a_fingerprint_judged_but_not_committed_leaves_no_trace(store: CounterStore) -> None:
+    fingerprint = _fingerprint(CADENA)
+    store.record_fingerprint(SENDER, fingerprint, ["a@x.mx"], T0, DAY)
+    judged = store.record_fingerprint(
+        SENDER, fingerprint, ["b@x.mx", "c@x.mx"], T0 + 1, DAY, commit=False
+    )
+    assert judged == 3
+    assert store.record_fingerprint(SENDER, fingerprint, ["d@x.mx"], T0 + 2, DAY) == 2

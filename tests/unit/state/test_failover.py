@@ -35,10 +35,16 @@ class _CountingStore:
         self.calls = 0
 
     def record_send(
-        self, sender_key: str, recipients: Sequence[str], now: float, windows: Sequence[int]
+        self,
+        sender_key: str,
+        recipients: Sequence[str],
+        now: float,
+        windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
         self.calls += 1
-        return self.inner.record_send(sender_key, recipients, now, windows)
+        return self.inner.record_send(sender_key, recipients, now, windows, commit=commit)
 
     def record_fingerprint(
         self,
@@ -47,16 +53,26 @@ class _CountingStore:
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         self.calls += 1
-        return self.inner.record_fingerprint(sender_key, fingerprint, recipients, now, window)
+        return self.inner.record_fingerprint(
+            sender_key, fingerprint, recipients, now, window, commit=commit
+        )
 
 
 class _BrokenStore:
     """A primary failing in a way that is not an outage."""
 
     def record_send(
-        self, sender_key: str, recipients: Sequence[str], now: float, windows: Sequence[int]
+        self,
+        sender_key: str,
+        recipients: Sequence[str],
+        now: float,
+        windows: Sequence[int],
+        *,
+        commit: bool = True,
     ) -> SendCounts:
         raise RuntimeError("bug, not an outage")
 
@@ -67,6 +83,8 @@ class _BrokenStore:
         recipients: Sequence[str],
         now: float,
         window: int,
+        *,
+        commit: bool = True,
     ) -> int:
         raise RuntimeError("bug, not an outage")
 
