@@ -81,7 +81,8 @@ def submit_with_smtp(delivery: NoticeDelivery, to: str, message: bytes) -> None:
         with smtplib.SMTP(
             delivery.smtp_host, delivery.smtp_port, timeout=delivery.timeout_seconds
         ) as smtp:
-            smtp.sendmail("", [to], message)
+            # smtplib sends bytes as they are; SMTP wants CRLF line ends (the queue keeps LF).
+            smtp.sendmail("", [to], message.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
     except (smtplib.SMTPException, OSError) as error:
         raise NoticeNotSubmittedError(
             f"smtp {delivery.smtp_host}:{delivery.smtp_port}: {error}"

@@ -210,3 +210,20 @@ def test_a_notice_undelivered_past_give_up_after_is_kept_aside_and_counted_lost(
     [lost] = notices.events("notice_failed")
     assert lost["log_level"] == "error"
     assert "smtp 127.0.0.1:9" in str(lost["error"])
+
+
+def test_a_notice_of_many_lines_reaches_a_strict_smtp_server(
+    sink: RecordingSink, open_notices: Any
+) -> None:
+    """aiosmtpd, unlike Postfix, refuses bare LF line ends ("Line too long")."""
+    lines = "\n".join(
+        f"- cuenta{n}@sre.gob.mx (Analista, Enlace): 2026-01-0{n % 9 + 1}" for n in range(40)
+    )
+    listing = Notice(NOTICE.sender, NOTICE.to, "Cuentas sin actividad", lines)
+    direct = NoticeDelivery(transport="smtp", smtp_host="127.0.0.1", smtp_port=sink.port)
+
+    notices = open_notices(direct).send(listing)
+
+    [delivered] = sink.wait_for(timeout=10)
+    assert delivered.message.get_content().strip() == lines
+    assert notices.count("sent") == 1
