@@ -1,7 +1,7 @@
-"""``python -m bench.run``: aduana against Postfix alone and a no-op milter, in one run.
+"""``python -m bench.run``: aduana against Postfix alone, a no-op milter and rspamd.
 
-Runs every mix through the three systems interleaved (none noop aduana, then
-aduana noop none, ...) so that drifting machine load hits all three alike, then
+Runs every mix through the systems interleaved (none noop rspamd aduana, then
+aduana rspamd noop none, ...) so that drifting machine load hits all alike, then
 the in-process engine micro-benchmark. Prints a text table; ``--json`` writes
 everything, run by run. Must run as root (Postfix insists). See docs/performance.md.
 """
@@ -56,6 +56,7 @@ class Options:
     keep: bool
     quiet_load: float | None
     clamd: bool = False
+    rspamd: bool = True
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -73,6 +74,9 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--keep", action="store_true", help="keep the work directory and logs")
     parser.add_argument(
         "--clamd", action="store_true", help="add aduana+clamd (a private clamd, test signatures)"
+    )
+    parser.add_argument(
+        "--no-rspamd", action="store_true", help="leave out rspamd (Debian's, milter mode)"
     )
     parser.add_argument(
         "--quiet-load",
@@ -100,6 +104,7 @@ def parse_options(argv: Sequence[str]) -> Options:
         keep=args.keep,
         quiet_load=args.quiet_load,
         clamd=args.clamd,
+        rspamd=not args.no_rspamd,
     )
 
 
@@ -196,7 +201,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     log(f"bench: {context['machine']}  load {context['load_at_start']}")
     runs: list[RunResult] = []
     if options.mixes:
-        with running_stack(keep=options.keep, clamd=options.clamd) as stack:
+        with running_stack(keep=options.keep, clamd=options.clamd, rspamd=options.rspamd) as stack:
             if options.keep:
                 log(f"  work directory: {stack.workdir}")
             for name in options.mixes:

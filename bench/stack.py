@@ -2,6 +2,9 @@
 
 - ``none``: Postfix with no milter;
 - ``noop``: Postfix with the no-op pymilter milter (tests/e2e/noop_milter.py);
+- ``rspamd``: Postfix with Debian's rspamd as a milter (its proxy worker in
+  milter mode), local rules only, no Redis or DNS (bench/rspamd.py); installed
+  with apt-get if missing; ``--no-rspamd`` leaves it out;
 - ``aduana``: Postfix with ``aduana run`` on a copy of the shipped configuration,
   with the environment of the systemd unit (malloc settings);
 - ``aduana+clamd`` (with ``--clamd``): the same, scanning every message with a
@@ -35,6 +38,7 @@ from tests.e2e.harness import (
 from tests.support.clamd import ClamdServer
 
 from .messages import SENDER
+from .rspamd import start_rspamd
 from .sink import CountingSink
 
 # The timeouts of deploy/postfix/main.cf.snippet.
@@ -92,7 +96,7 @@ class Stack:
 
 
 @contextmanager
-def running_stack(keep: bool = False, clamd: bool = False) -> Iterator[Stack]:
+def running_stack(keep: bool = False, clamd: bool = False, rspamd: bool = True) -> Iterator[Stack]:
     """Start sink, milters and three Postfix instances; stop and remove them after."""
     workdir = Path(tempfile.mkdtemp(prefix="aduana-bench-"))
     with ExitStack() as stack:
@@ -109,11 +113,14 @@ def running_stack(keep: bool = False, clamd: bool = False) -> Iterator[Stack]:
         aduana = start_aduana(
             milters, workdir, notices, add_bench_approval, env=deployed_environment()
         )
-        milter_of = {
+        milter_of: dict[str, tuple[str | None, int | None]] = {
             "none": (None, None),
             "noop": (noop.postfix_spec, noop.pid),
-            "aduana": (aduana.process.postfix_spec, aduana.process.pid),
         }
+        if rspamd:
+            other = start_rspamd(milters, workdir / "rspamd")
+            milter_of["rspamd"] = (other.postfix_spec, other.pid)
+        milter_of["aduana"] = (aduana.process.postfix_spec, aduana.process.pid)
         if clamd:
             server = stack.enter_context(ClamdServer(workdir / "clamd"))
             scanning = start_aduana(

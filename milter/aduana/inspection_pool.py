@@ -39,7 +39,7 @@ def inspect_here(message: IO[bytes], limits: InspectionLimits, with_text: bool) 
     message.seek(0)
     raw = message.read()  # once, for both passes
     inspection = inspect_bytes(raw, limits, clock=time.thread_time)
-    text = text_of(raw, clock=time.thread_time) if with_text else None
+    text = text_of(raw, clock=time.thread_time, limits=limits) if with_text else None
     return inspection, text
 
 

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from functools import partial
 from typing import IO
 
+from aduana.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
-from aduana.inspect import Category, UninspectablePart, classify_bytes
+from aduana.inspect import Category, InspectionLimits, UninspectablePart, classify_bytes
 from aduana.inspect.mime import (
     IDENTITY_ENCODINGS,
     ContentType,
@@ -54,7 +55,7 @@ class MessageText:
     subject: str = ""
     body: str = ""
     attachments: str = ""
-    uninspectable: tuple[UninspectablePart, ...] = ()
+    failed_reads: tuple[UninspectablePart, ...] = ()
     """Parts whose text reader raised (e.g. pypdf on a PDF it cannot open)."""
 
     @property
@@ -114,8 +115,10 @@ def text_of(
     *,
     include_attachments: bool = True,
     clock: Callable[[], float] = time.monotonic,
+    limits: InspectionLimits | None = None,
 ) -> MessageText:
-    """`message_text` of a message already in memory (only its first 16 MiB are read)."""
+    """`message_text` of a message already in memory (only its first 16 MiB are read).
+    Archives are read within `limits` (the inspection's), with the text time budget."""
     top = parse_entity(memoryview(raw)[:_PARSE_BYTES], skip_mbox_line=True)
     subjects = top.values("Subject")
     subject = extract_subject(subjects[0] if subjects else "", BODY_TEXT_LIMITS).text
@@ -129,7 +132,7 @@ def text_of(
         if leaf.is_body:
             read_part(f"text#{number}", shown, partial(_body_text, leaf, bodies), failed)
         elif include_attachments and clock() < deadline:
-            read = partial(_attachment_text, leaf, clock, attachments)
+            read = partial(_attachment_text, leaf, clock, limits or InspectionLimits(), attachments)
             read_part(f"text#{number}", shown, read, failed)
     limit = BODY_TEXT_LIMITS.max_chars
     return MessageText(
@@ -143,9 +146,17 @@ def _body_text(leaf: _Leaf, bodies: list[str]) -> None:
         bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
 
 
-def _attachment_text(leaf: _Leaf, clock: Callable[[], float], texts: list[str]) -> None:
+def _attachment_text(
+    leaf: _Leaf, clock: Callable[[], float], limits: InspectionLimits, texts: list[str]
+) -> None:
     head = leaf.decoded(_ENCODED_HEAD_BYTES)[:_TYPE_HEAD_BYTES]
     if not head:
+        return
+    fmt = archive_format(head)
+    if fmt is not None:
+        names = leaf.entity.filenames()
+        name = names[0] if names else ""
+        texts.extend(archive_text(leaf.decoded(), fmt, name, limits, ATTACHMENT_TEXT_LIMITS, clock))
         return
     true_type, category = classify_bytes(head)
     if category in _READABLE:

@@ -114,7 +114,7 @@ def test_clamd_down_tempfails_and_is_counted(av_replay: Replay, scanner: FixedSc
 def test_an_uninspectable_part_is_logged_with_its_exception_type_and_counted() -> None:
     metrics = Metrics.create(CollectorRegistry())
     part = UninspectablePart("2", "informe.pdf", "pypdf.errors.DependencyError")
-    inspection = MessageInspection((), (), (), (), False, 100, uninspectable=(part,))
+    inspection = MessageInspection((), (), (), (), False, 100, failed_reads=(part,))
     content = MessageContent(size=100, queue_id="4ABC", inspection=inspection)
     facts = TransactionFacts(Envelope(OUTSIDER, recipients=(JEFE,)), content=content)
     with structlog.testing.capture_logs() as logs:

@@ -135,9 +135,9 @@ def test_a_part_whose_reader_raised_is_refused_permanently_with_the_clause(
     inspection = CLEAN_INSPECTION
     text = None
     if where == "inspection":
-        inspection = replace(CLEAN_INSPECTION, uninspectable=(BROKEN_PDF,))
+        inspection = replace(CLEAN_INSPECTION, failed_reads=(BROKEN_PDF,))
     else:
-        text = MessageText(body="hola", uninspectable=(BROKEN_PDF,))
+        text = MessageText(body="hola", failed_reads=(BROKEN_PDF,))
     facts = inbound(shipped_runtime, recipient, inspection=inspection, text=text)
     verdict = decide(shipped_runtime.settings, facts)
     assert verdict.action is Action.REJECT

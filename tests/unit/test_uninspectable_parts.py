@@ -91,8 +91,14 @@ def test_aes_pdf_readable_without_a_password_is_never_a_tempfail(
     assert all(r.rule != "attachments.uninspectable" for r in verdict.reasons)
 
 
-def test_without_cryptography_an_aes_pdf_is_refused_as_uninspectable(tmp_path: Path) -> None:
-    """What a fresh install without pypdf's crypto extra did: 451 on every retry."""
+def test_without_cryptography_an_aes_pdf_is_still_refused_with_a_cited_answer(
+    tmp_path: Path,
+) -> None:
+    """What a fresh install without pypdf's crypto extra did: 451 on every retry.
+
+    The PDF inspection (pypdf) cannot open the AES PDF without `cryptography`: the
+    part is uninspectable, refused under SRE 9.e: a permanent cited answer.
+    """
     eml = tmp_path / "aes.eml"
     eml.write_bytes(message_with_pdf(aes_pdf("secreto")))
     command = [sys.executable, "-c", WITHOUT_CRYPTO, "explain", "--config", str(SHIPPED_CONFIG),
@@ -102,6 +108,7 @@ def test_without_cryptography_an_aes_pdf_is_refused_as_uninspectable(tmp_path: P
     verdict = json.loads(done.stdout)
     assert verdict["action"] == "reject"
     assert verdict["smtp_reply"].startswith("550 5.7.1")
-    assert "«informe.pdf» no pudo inspeccionarse" in next(
-        r["detail"] for r in verdict["reasons"] if r["rule"] == "attachments.uninspectable"
+    assert "clausula SRE 9.e" in verdict["smtp_reply"]
+    assert (
+        '"informe.pdf" no puede abrirse para revisarlo (error al leerlo)' in verdict["smtp_reply"]
     )

@@ -21,7 +21,9 @@ from aduana.directory.account import Account
 from aduana.inspect.model import Category
 
 _CATEGORIES = frozenset(c.value for c in Category)
-_LIFTS = re.compile(r"^(recipients_per_message|rate|one_to_one|encryption|attachment:[a-z_]+)$")
+_LIFTS = re.compile(
+    r"^(recipients_per_message|rate|one_to_one|encryption|macros|attachment:[a-z_]+)$"
+)
 
 
 class Approval(Strict):
@@ -46,7 +48,7 @@ class Approval(Strict):
             if not _LIFTS.match(lift) or (kind == "attachment" and category not in _CATEGORIES):
                 raise ValueError(
                     f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
+                    f"encryption, macros or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
                 )
         return self
 

@@ -166,7 +166,8 @@ class AttachmentRules(Strict):
     archive_limits: RuleAction | None = Action.REJECT
     malformed: RuleAction | None = Action.REJECT
     uninspectable: RuleAction | None = Action.REJECT
-    """A part whose reader failed (it raised): it cannot be judged, so it is refused."""
+    """A container or part that cannot be opened (damaged, unsupported format), or whose
+    reader failed (it raised): it cannot be judged, so it is refused."""
     exempt: Exemption = Exemption()
     notify: Notify | None = None
 
@@ -184,6 +185,30 @@ class EncryptionRules(RuleSettings):
 
     directions: tuple[Direction, ...] = ALL_DIRECTIONS
     authorised: Exemption = Exemption()
+
+
+ReportOrAction = RuleAction | Literal["report"]
+
+
+class ActiveContentRules(Strict):
+    """Code inside a document or page that runs when it is opened (SRE 9.e): macros,
+    HTML smuggling, PDF JavaScript. Macro documents count as executable content
+    unless the sender is authorised, as for encryption."""
+
+    clause: Clause
+    mode: Mode = Mode.ENFORCE
+    directions: tuple[Direction, ...] = ALL_DIRECTIONS
+    macros: RuleAction | None = Action.REJECT
+    """VBA or Excel 4 (XLM) macros in Word, Excel or PowerPoint files, also embedded."""
+    authorised: Exemption = Exemption()
+    """Senders who may send macros and PDF JavaScript: accounts, or ranks from `from_rank` up."""
+    html_smuggling: RuleAction | None = Action.REJECT
+    """An HTML or SVG file whose script rebuilds a file and has the browser save it."""
+    pdf_javascript: ReportOrAction | None = "report"
+    """"report": logged and counted as a monitored reason, the mail is not touched."""
+    unchecked: RuleAction | None = Action.REJECT
+    """A document (Office, PDF) whose active content the readers could not check."""
+    notify: Notify | None = None
 
 
 class ContentCategory(Strict):
@@ -288,6 +313,7 @@ class Rules(Strict):
     mass_mailing: MassMailingRules = MassMailingRules()
     attachments: AttachmentRules | None = None
     encryption: EncryptionRules | None = None
+    active_content: ActiveContentRules | None = None
     content: ContentRules | None = None
     dlp: DlpRules | None = None
     bulk: BulkRules | None = None
@@ -523,8 +549,8 @@ class NoticeDelivery(Strict):
 
 
 RULE_FAMILIES = (
-    "identity", "size", "attachments", "encryption", "mass_mailing", "content", "dlp", "bulk",
-    "antivirus",
+    "identity", "size", "attachments", "encryption", "active_content", "mass_mailing", "content",
+    "dlp", "bulk", "antivirus",
 )  # fmt: skip
 
 

@@ -16,7 +16,7 @@ from types import MappingProxyType
 
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.yamlfile import read_yaml
-from aduana.inspect.model import Category, LimitKind, NameAnomaly
+from aduana.inspect.model import ActiveKind, Category, LimitKind, NameAnomaly
 
 LANGUAGES = ("es", "en")
 
@@ -24,6 +24,7 @@ _NAMES = (
     *(f"category_{c.value}" for c in Category),
     *(f"trick_{a.value}" for a in NameAnomaly),
     *(f"limit_{k.value}" for k in LimitKind),
+    *(f"active_{k.value}" for k in ActiveKind),
 )
 
 PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
@@ -33,11 +34,22 @@ PLACEHOLDERS: Mapping[str, frozenset[str]] = MappingProxyType(
         "attachment_name": frozenset({"file", "trick"}),
         "archive_limit": frozenset({"file", "limit"}),
         "malformed": frozenset({"problem"}),
-        "uninspectable": frozenset({"file"}),
+        "uninspectable": frozenset({"file", "problem"}),
+        **dict.fromkeys(
+            (
+                "unopened_unreadable_archive",
+                "unopened_unreadable_tnef",
+                "unopened_unreadable_binhex",
+                "unopened_member_not_extracted",
+                "unopened_read_error",
+            ),
+            frozenset[str](),
+        ),
         "virus": frozenset(),
         "virus_unscannable": frozenset(),
         "antivirus_unavailable": frozenset(),
         "encrypted": frozenset({"file", "kind"}),
+        "active_content": frozenset({"file", "kind"}),
         "image_size": frozenset({"file", "size", "limit"}),
         "content_tagged": frozenset({"category", "score"}),
         "content_refused": frozenset({"category", "score"}),

@@ -27,15 +27,18 @@ log line built from a hit cannot quote the offending words.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import accumulate
 from pathlib import Path
 
+import ahocorasick
 import yaml
 
-from aduana.content.normalize import squeeze, stretches, tokenize, word_tokens
+from aduana.content.normalize import joined_tokens, squeeze, stretches, word_tokens
 
 SHIPPED_CATEGORIES = ("offensive", "obscene", "chain_letter", "commercial")
 
@@ -273,7 +276,14 @@ def _render(path: Sequence[str | int]) -> str:
 
 
 class LexiconMatcher:
-    """Finds lexicon entries in text. Built once per configuration; immutable after."""
+    """Finds lexicon entries in text. Built once per configuration; immutable after.
+
+    One Aho-Corasick automaton holds the first word of every entry, squeezed
+    (see ``normalize.squeeze``): ``" word "`` for a whole word, ``" stem"`` for a
+    stem. It runs once over the message's squeezed tokens joined by spaces, so
+    the words of a message are never looped over in Python; only where a first
+    word is found are the entry's words checked one by one.
+    """
 
     def __init__(self, lexicons: Iterable[Lexicon]) -> None:
         exact: dict[str, list[LexiconEntry]] = {}
@@ -292,38 +302,50 @@ class LexiconMatcher:
                 first = entry.words[0]
                 index = stems if first.stem else exact
                 index.setdefault(squeeze(first.text), []).append(entry)
-        self._exact = {k: tuple(v) for k, v in exact.items()}
-        self._stems = {k: tuple(v) for k, v in stems.items()}
-        self._stem_lengths = tuple(sorted({len(k) for k in self._stems}))
+        self._automaton = ahocorasick.Automaton()
+        # At one position the old token-by-token matcher tried whole words first,
+        # then stems from the shortest: `rank` keeps that order for the hits.
+        for word, entries in exact.items():
+            key = f" {word} "
+            self._automaton.add_word(key, (0, len(key), tuple(entries)))
+        for stem, entries in stems.items():
+            key = f" {stem}"
+            self._automaton.add_word(key, (len(stem), len(key), tuple(entries)))
+        self._automaton.make_automaton()
+        self._empty = not exact and not stems
         self.categories: tuple[Category, ...] = tuple(categories.values())
 
     def match(self, text: str) -> tuple[LexiconHit, ...]:
         """Every entry found in ``text``, with how many times it was found."""
-        return self.match_tokens(tokenize(text))
+        joined = joined_tokens(text)
+        if not joined or self._empty:
+            return ()
+        tokens = joined.split(" ")
+        return self._match(tokens, squeeze(joined))
 
     def match_tokens(self, tokens: Sequence[str]) -> tuple[LexiconHit, ...]:
-        counts: Counter[str] = Counter()
-        found: dict[str, LexiconEntry] = {}
-        candidates: dict[str, tuple[LexiconEntry, ...]] = {}
-        for position, token in enumerate(tokens):
-            entries = candidates.get(token)
-            if entries is None:
-                entries = candidates[token] = tuple(self._candidates(token))
-            for entry in entries:
-                if _matches_at(entry.words, tokens, position):
-                    counts[entry.id] += 1
-                    found[entry.id] = entry
-        return tuple(
-            LexiconHit(found[i].category, i, found[i].weight, n) for i, n in counts.items()
-        )
+        if not tokens or self._empty:
+            return ()
+        return self._match(tokens, " ".join(squeeze(t) for t in tokens))
 
-    def _candidates(self, token: str) -> Iterable[LexiconEntry]:
-        squeezed = squeeze(token)
-        yield from self._exact.get(squeezed, ())
-        for length in self._stem_lengths:
-            if length > len(squeezed):
-                break
-            yield from self._stems.get(squeezed[:length], ())
+    def _match(self, tokens: Sequence[str], squeezed: str) -> tuple[LexiconHit, ...]:
+        # `squeeze` never merges across a space, so token i of `squeezed` starts
+        # at starts[i] in " " + squeezed + " ".
+        starts = list(accumulate((len(t) + 1 for t in squeezed.split(" ")), initial=1))
+        found: list[tuple[int, int, int, LexiconEntry]] = []
+        for end, (rank, key_length, entries) in self._automaton.iter(f" {squeezed} "):
+            position = bisect_left(starts, end - key_length + 2)
+            for order, entry in enumerate(entries):
+                if _matches_at(entry.words, tokens, position):
+                    found.append((position, rank, order, entry))
+        counts: Counter[str] = Counter()
+        by_id: dict[str, LexiconEntry] = {}
+        for _, _, _, entry in sorted(found, key=lambda hit: hit[:3]):
+            counts[entry.id] += 1
+            by_id[entry.id] = entry
+        return tuple(
+            LexiconHit(by_id[i].category, i, by_id[i].weight, n) for i, n in counts.items()
+        )
 
 
 def _matches_at(words: tuple[EntryWord, ...], tokens: Sequence[str], position: int) -> bool:

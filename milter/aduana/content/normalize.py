@@ -36,6 +36,13 @@ _REPEATS = re.compile(r"(.)\1+")
 _MIN_SPACED_LETTERS = 3
 _COMBINING_TILDE = "\u0303"
 _NON_ASCII_RUN = re.compile(r"n?[^\x00-\x7f]+")
+# Latin accents after NFKD: combining marks U+0300-U+036F, all dropped except a
+# tilde right after "n" (kept as "ñ"). When nothing else non-ASCII is left, these
+# C-level replacements do what `_fold_run` does character by character.
+_ENYE = "\u00f1"
+_LATIN_MARKS = re.compile(r"[\u0300-\u036f]+")
+_LEFT_AFTER_LATIN_MARKS = re.compile(r"[^\x00-\x7f\u00f1]")
+_TOKEN_OR_UNDERSCORE = re.compile(r"[\w@$]+")
 
 
 def fold(text: str) -> str:
@@ -47,8 +54,11 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()  # casefold of ASCII; nothing to decompose or drop
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    # Mail text is mostly ASCII: only the non-ASCII runs (with an "n" before them,
-    # which may own a tilde) go through the per-character loop.
+    stripped = _LATIN_MARKS.sub("", decomposed.replace("n" + _COMBINING_TILDE, _ENYE))
+    if not _LEFT_AFTER_LATIN_MARKS.search(stripped):
+        return stripped
+    # Other scripts, format characters: only the non-ASCII runs (with an "n" before
+    # them, which may own a tilde) go through the per-character loop.
     return unicodedata.normalize("NFC", _NON_ASCII_RUN.sub(_fold_run, decomposed))
 
 
@@ -89,17 +99,46 @@ def word_tokens(text: str) -> list[str]:
 
 def tokenize(text: str) -> list[str]:
     """Tokens of message text, with spaced-out letters joined into words."""
+    joined = joined_tokens(text)
+    return joined.split(" ") if joined else []
+
+
+def joined_tokens(text: str) -> str:
+    """`tokenize`'s tokens joined by single spaces ("" for none), built without a
+    Python loop over words: regexes over the joined string call Python only for
+    the rare tokens that need it (digits, symbols, non-ASCII, spaced letters)."""
+    # "_" separates tokens like any non-word character; without it one character
+    # class finds the tokens, much faster than `_TOKEN`'s alternation.
+    joined = " ".join(_TOKEN_OR_UNDERSCORE.findall(fold(text).replace("_", " ")))
+    if _UNUSUAL_TOKEN.search(joined):
+        joined = " ".join(_UNUSUAL_TOKEN.sub(_normalised_match, joined).split())
+    if _SPACED_RUN.search(joined):
+        joined = _SPACED_RUN.sub(_joined_letters, joined)
+    return joined
+
+
+# A token with a character other than a-z, the only ones `normalize_token` may change.
+_UNUSUAL_TOKEN = re.compile(r"(?<!\S)[a-z]*+[^ a-z]\S*")
+# Three or more one-character tokens in a row ("p u t o"): candidates for joining.
+_SPACED_RUN = re.compile(r"(?<!\S)\S(?: \S){2,}(?!\S)")
+
+
+def _normalised_match(match: re.Match[str]) -> str:
+    token = match.group()
+    return token if token.isalpha() else normalize_token(token)
+
+
+def _joined_letters(match: re.Match[str]) -> str:
     out: list[str] = []
     letters: list[str] = []
-    for token in word_tokens(text):
-        if len(token) == 1 and token.isalpha():
+    for token in match.group().split(" "):
+        if token.isalpha():
             letters.append(token)
             continue
-        if letters:
-            _flush_letters(letters, out)
+        _flush_letters(letters, out)
         out.append(token)
     _flush_letters(letters, out)
-    return out
+    return " ".join(out)
 
 
 def _flush_letters(letters: list[str], out: list[str]) -> None:

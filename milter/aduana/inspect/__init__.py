@@ -8,6 +8,9 @@ from aduana.inspect.filetype import classify_bytes
 from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.model import (
     MALFORMED_KINDS,
+    UNINSPECTABLE_KINDS,
+    ActiveFinding,
+    ActiveKind,
     Category,
     EncryptionFinding,
     EncryptionKind,
@@ -25,6 +28,9 @@ from aduana.inspect.pipeline import inspect_bytes, inspect_message
 
 __all__ = [
     "MALFORMED_KINDS",
+    "UNINSPECTABLE_KINDS",
+    "ActiveFinding",
+    "ActiveKind",
     "Category",
     "EncryptionFinding",
     "EncryptionKind",

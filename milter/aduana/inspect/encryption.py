@@ -8,16 +8,16 @@ from __future__ import annotations
 import binascii
 import re
 import struct
+import zipfile
 from enum import Enum
 from typing import IO
 
 import olefile
 
+from aduana.inspect import pdf
 from aduana.inspect.model import EncryptionKind
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_PDF_ENCRYPT = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
-_PDF_OVERLAP = 64
 # DER of the CMS content-type OIDs id-envelopedData and id-ct-authEnvelopedData.
 _OID_ENVELOPED = bytes.fromhex("06092a864886f70d010703")
 _OID_AUTH_ENVELOPED = bytes.fromhex("060b2a864886f70d0109100117")
@@ -29,6 +29,10 @@ _ARMOR_BODY = re.compile(
 # OpenPGP packet tags that mean "encrypted": PKESK, SKESK, SED, SEIPD, AEAD.
 _PGP_ENCRYPTED_TAGS = frozenset({1, 3, 9, 18, 20})
 _PGP_SIGNED_TAGS = frozenset({2, 4, 8, 11})
+_DRM = re.compile(r"drm", re.IGNORECASE)
+_ODF_MANIFEST = "META-INF/manifest.xml"
+_ODF_MANIFEST_MAX = 1024 * 1024
+_ODF_ENCRYPTION_DATA = b"encryption-data"
 _OLE_ERRORS = (OSError, ValueError, IndexError, KeyError, struct.error, EOFError, TypeError)
 
 
@@ -38,38 +42,63 @@ class PgpKind(Enum):
 
 
 def pdf_is_encrypted(body: IO[bytes]) -> bool:
-    """A PDF whose trailer (or xref stream) points at an /Encrypt dictionary."""
+    """A PDF that needs a password: see `aduana.inspect.pdf.is_encrypted`."""
     body.seek(0)
-    tail = b""
-    while chunk := body.read(1024 * 1024):
-        window = tail + chunk
-        if _PDF_ENCRYPT.search(window):
-            return True
-        tail = window[-_PDF_OVERLAP:]
-    return False
+    return pdf.is_encrypted(body.read())
 
 
 def office_is_encrypted(body: IO[bytes]) -> bool:
-    """A password-protected Office file in a CFB container.
+    return office_encryption(body) is not None
+
+
+def office_encryption(body: IO[bytes]) -> EncryptionKind | None:
+    """A password-protected or rights-managed Office file in a CFB container.
 
     OOXML with a password is a CFB holding EncryptionInfo + EncryptedPackage; legacy
     Word sets fEncrypted in the FIB, Excel writes a FILEPASS record, PowerPoint keeps
-    an EncryptedSummary stream.
+    an EncryptedSummary stream. Under IRM/DRM (Azure RMS, AD RMS) the package is
+    encrypted to the rights server: the `\x06DataSpaces` storage names a DRM data
+    space or transform, and Office 2003 keeps the document in a `\x09DRMContent` stream.
     """
     body.seek(0)
     if body.read(8) != CFB_MAGIC:
-        return False
+        return None
     body.seek(0)
     try:
         ole = olefile.OleFileIO(body)
     except _OLE_ERRORS:
-        return False
+        return None
     try:
-        return _ole_encrypted(ole)
+        if _ole_rights_managed(ole):
+            return EncryptionKind.OFFICE_IRM
+        return EncryptionKind.OFFICE if _ole_encrypted(ole) else None
     except _OLE_ERRORS:
-        return False
+        return None
     finally:
         ole.close()
+
+
+def _ole_rights_managed(ole: olefile.OleFileIO[str]) -> bool:
+    for path in ole.listdir(streams=True, storages=True):
+        if any(_DRM.search(element) for element in path):
+            return True
+    return False
+
+
+def odf_is_encrypted(body: IO[bytes]) -> bool:
+    """An OpenDocument file saved with a password: its META-INF/manifest.xml gives
+    `manifest:encryption-data` for the encrypted entries (ODF 1.2, part 3, 4.8)."""
+    body.seek(0)
+    try:
+        with zipfile.ZipFile(body) as archive:
+            info = archive.getinfo(_ODF_MANIFEST)
+            if info.file_size > _ODF_MANIFEST_MAX:
+                # A manifest this large is not a document's; read its start only.
+                with archive.open(info) as manifest:
+                    return _ODF_ENCRYPTION_DATA in manifest.read(_ODF_MANIFEST_MAX)
+            return _ODF_ENCRYPTION_DATA in archive.read(info)
+    except (KeyError, OSError, EOFError, ValueError, NotImplementedError, zipfile.BadZipFile):
+        return False
 
 
 def _ole_encrypted(ole: olefile.OleFileIO[str]) -> bool:

@@ -28,6 +28,9 @@ class Source(StrEnum):
     UUENCODE = "uuencode"
     TNEF = "tnef"
     ARCHIVE_MEMBER = "archive_member"
+    BINHEX = "binhex"
+    EMBEDDED = "embedded"
+    """A file inside a document: an OLE Package object, a PDF attachment."""
 
 
 class NameAnomaly(StrEnum):
@@ -48,6 +51,8 @@ class EncryptionKind(StrEnum):
     RAR_HEADERS = "rar_headers"
     PDF = "pdf"
     OFFICE = "office"
+    OFFICE_IRM = "office_irm"
+    ODF = "odf"
     PGP_MIME = "pgp_mime"
     PGP_INLINE = "pgp_inline"
     SMIME_ENVELOPED = "smime_enveloped"
@@ -85,11 +90,36 @@ class ProblemKind(StrEnum):
     MISSING_HEADER_SEPARATOR = "missing_header_separator"
     UNREADABLE_ARCHIVE = "unreadable_archive"
     UNREADABLE_TNEF = "unreadable_tnef"
+    UNREADABLE_BINHEX = "unreadable_binhex"
     MEMBER_NOT_EXTRACTED = "member_not_extracted"
+    # The zip's local headers and its central directory list different files.
+    ZIP_HEADERS_DISAGREE = "zip_headers_disagree"
+    # A header with an RFC 822 comment where clients read it differently.
+    HEADER_COMMENT = "header_comment"
+
+
+class ActiveKind(StrEnum):
+    """Active content inside a document or page (SRE 9.e): code that runs when opened."""
+
+    VBA_MACRO = "vba_macro"
+    XLM_MACRO = "xlm_macro"
+    PDF_JAVASCRIPT = "pdf_javascript"
+    HTML_SMUGGLING = "html_smuggling"
+    # A document whose active content could not be checked (the reader failed on it).
+    UNCHECKED = "unchecked"
 
 
 MALFORMED_KINDS = frozenset(
     {ProblemKind.NO_HEADERS, ProblemKind.MISSING_BOUNDARY, ProblemKind.BOUNDARY_NOT_FOUND}
+)
+# A container or part that could not be opened: `MessageInspection.uninspectable`.
+UNINSPECTABLE_KINDS = frozenset(
+    {
+        ProblemKind.UNREADABLE_ARCHIVE,
+        ProblemKind.UNREADABLE_TNEF,
+        ProblemKind.MEMBER_NOT_EXTRACTED,
+        ProblemKind.UNREADABLE_BINHEX,
+    }
 )
 
 
@@ -132,6 +162,13 @@ class EncryptionFinding:
 
 
 @dataclass(frozen=True, slots=True)
+class ActiveFinding:
+    kind: ActiveKind
+    where: str
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class LimitHit:
     kind: LimitKind
     where: str
@@ -165,12 +202,20 @@ class MessageInspection:
     problems: tuple[StructuralProblem, ...]
     signed: bool
     total_bytes: int
-    uninspectable: tuple[UninspectablePart, ...] = ()
+    failed_reads: tuple[UninspectablePart, ...] = ()
+    """Parts whose reader raised (inspect/part_boundary.py)."""
+    active: tuple[ActiveFinding, ...] = ()
 
     @property
     def malformed(self) -> bool:
         """True when the message cannot be read the way its own headers describe it."""
         return any(p.kind in MALFORMED_KINDS for p in self.problems)
+
+    @property
+    def uninspectable(self) -> tuple[StructuralProblem, ...]:
+        """Containers and parts that could not be opened: never passed as clean.
+        (Parts whose reader raised are `failed_reads`; the policy judges both.)"""
+        return tuple(p for p in self.problems if p.kind in UNINSPECTABLE_KINDS)
 
     @property
     def encrypted(self) -> bool:

@@ -9,15 +9,18 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import IO
 
-from aduana.inspect import archives, filetype, names
+from aduana.inspect import active, archives, filetype, names, office
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
+from aduana.inspect.binhex import BinHexError, decode_binhex, has_binhex
 from aduana.inspect.budget import Budget, Content, MemberReader
+from aduana.inspect.embedded import EmbeddedFile
 from aduana.inspect.encryption import (
     CFB_MAGIC,
     PgpKind,
     cms_is_signed,
     cms_kind,
-    office_is_encrypted,
+    odf_is_encrypted,
+    office_encryption,
     pdf_is_encrypted,
     pgp_armor_kinds,
     pgp_binary_kind,
@@ -35,6 +38,8 @@ from aduana.inspect.mime import (
     split_multipart,
 )
 from aduana.inspect.model import (
+    ActiveFinding,
+    ActiveKind,
     Category,
     EncryptionFinding,
     EncryptionKind,
@@ -92,9 +97,10 @@ class _Inspector:
         self.parts: list[PartFacts] = []
         self.encryption: list[EncryptionFinding] = []
         self.problems: list[StructuralProblem] = []
-        self.uninspectable: list[UninspectablePart] = []
+        self.failed_reads: list[UninspectablePart] = []
         self.signed = False
         self.entities = 0
+        self.active: list[ActiveFinding] = []
         # MIME paths of multipart/encrypted entities: their armoured payload is the
         # same encryption, not a second, inline one.
         self.encrypted_subtrees: list[str] = []
@@ -107,7 +113,8 @@ class _Inspector:
             problems=tuple(self.problems),
             signed=self.signed,
             total_bytes=total_bytes,
-            uninspectable=tuple(self.uninspectable),
+            failed_reads=tuple(self.failed_reads),
+            active=tuple(self.active),
         )
 
     def problem(self, kind: ProblemKind, where: str, detail: str = "") -> None:
@@ -118,11 +125,16 @@ class _Inspector:
     def guarded(self, origin: _Origin, read: Callable[[], None]) -> None:
         """Read one part; if its reader raises, the part is uninspectable (part_boundary)."""
         shown = origin.names[0] if origin.names else f"parte {origin.path}"
-        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.uninspectable)
+        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.failed_reads)
 
     def found_encryption(self, kind: EncryptionKind, where: str, detail: str = "") -> None:
         if all(f.kind is not kind or f.where != where for f in self.encryption):
             self.encryption.append(EncryptionFinding(kind, where, detail))
+
+    def found_active(self, kind: ActiveKind, where: str, detail: str = "") -> None:
+        found = ActiveFinding(kind, where, detail)
+        if found not in self.active:
+            self.active.append(found)
 
     # --- MIME -------------------------------------------------------------------------
 
@@ -151,6 +163,8 @@ class _Inspector:
             self.problem(ProblemKind.NO_HEADERS, where)
         if entity.separator_missing:
             self.problem(ProblemKind.MISSING_HEADER_SEPARATOR, where)
+        if entity.header_comments:
+            self.problem(ProblemKind.HEADER_COMMENT, where)
         declared = entity.content_types()
         readings = list(dict.fromkeys(declared)) or [ContentType(default_type, ())]
         if len(readings) > 1:
@@ -313,6 +327,8 @@ class _Inspector:
         if mime_now in _PGP_TYPES and pgp_armor_kinds(content.head) == {PgpKind.SIGNED}:
             category = Category.TEXT
         slot = len(self.parts)
+        if not self.budget.stopped:
+            mime_now, category = self.active_content(content, origin, mime_now, category, encrypted)
         fmt = detect_format(content.head)
         stopped = self.budget.stopped
         if fmt is not None and content.body is not None and not stopped:
@@ -325,6 +341,8 @@ class _Inspector:
         full = self.full_text(content, origin, mime_now, category)
         if full is not None and not stopped:
             self.text_blocks(full, origin)
+        if not stopped and has_binhex(full if full is not None else content.head):
+            self.binhex(content, origin)
         if (origin.declared_message or mime_now == "message/rfc822") and not stopped:
             data = content.read_all(self.limits.max_total_bytes)
             if data is not None:
@@ -383,10 +401,58 @@ class _Inspector:
             self.found_encryption(EncryptionKind.PDF, where)
             encrypted = True
         cfb = content.body is not None and head.startswith(CFB_MAGIC)
-        if cfb and content.body is not None and office_is_encrypted(content.body):
-            self.found_encryption(EncryptionKind.OFFICE, where)
+        office = office_encryption(content.body) if cfb and content.body is not None else None
+        if office is not None:
+            self.found_encryption(office, where)
             encrypted = True
         return encrypted
+
+    def active_content(
+        self, content: Content, origin: _Origin, mime: str, category: Category, encrypted: bool
+    ) -> tuple[str, Category]:
+        """Macros, PDF JavaScript, HTML smuggling and scripts libmagic calls text; files
+        embedded in documents are walked like archive members."""
+        found = active.scan(
+            content,
+            mime,
+            category,
+            origin.names,
+            attachment=origin.source is not Source.MIME_PART
+            or bool(origin.names)
+            or origin.disposition == "attachment",
+            encrypted=encrypted,
+            cap=self.limits.max_total_bytes,
+        )
+        for kind, detail in found.findings:
+            self.found_active(kind, origin.path, detail)
+        for index, embedded in enumerate(found.embedded, start=1):
+            self.embedded(embedded, index, origin)
+        return found.mime, found.category
+
+    def embedded(self, embedded: EmbeddedFile, index: int, parent: _Origin) -> None:
+        where = f"{parent.path}#obj{index}"
+        if parent.archive_depth + 1 > self.limits.max_archive_depth:
+            self.budget.hit(
+                LimitKind.DEPTH, where, f"más de {self.limits.max_archive_depth} niveles"
+            )
+            return
+        if not self.budget.admit_member(where) or not self.budget.charge(len(embedded.data), where):
+            return
+        label = parent.names[0] if parent.names else f"parte {parent.path}"
+        origin = _Origin(
+            path=where,
+            source=Source.EMBEDDED,
+            names=(embedded.name,) if embedded.name else (),
+            chain=(*parent.chain, label),
+            variant=parent.variant,
+            mime_depth=parent.mime_depth,
+            archive_depth=parent.archive_depth + 1,
+        )
+        content = Content.of(embedded.data, self.limits.magic_head_bytes)
+        try:
+            self.content(content, origin)
+        finally:
+            content.close()
 
     def full_text(
         self, content: Content, origin: _Origin, mime: str, category: Category
@@ -446,6 +512,29 @@ class _Inspector:
             attached = Content.of(attachment.data, self.limits.magic_head_bytes)
             self.guarded(child, partial(self.content, attached, child))
 
+    def binhex(self, content: Content, origin: _Origin) -> None:
+        data = content.read_all(self.limits.max_total_bytes)
+        if data is None:
+            return
+        try:
+            found = decode_binhex(data, self.limits.max_total_bytes - self.budget.bytes_used)
+        except BinHexError as exc:
+            self.problem(ProblemKind.UNREADABLE_BINHEX, origin.path, str(exc))
+            return
+        self.budget.charge(len(found.data_fork) + len(found.resource_fork), origin.path)
+        forks = [found.data_fork] + ([found.resource_fork] if found.resource_fork else [])
+        for index, fork in enumerate(forks, start=1):
+            child = replace(
+                origin,
+                path=f"{origin.path}#hqx{index}",
+                source=Source.BINHEX,
+                names=(found.name,) if found.name else (),
+                declared=(),
+                text_scan=False,
+                declared_message=False,
+            )
+            self.content(Content.of(fork, self.limits.magic_head_bytes), child)
+
     # --- archives ---------------------------------------------------------------------
 
     def archive(
@@ -476,6 +565,8 @@ class _Inspector:
         )
         for kind in sorted(report.encryption):
             self.found_encryption(kind, origin.path)
+        if fmt is ArchiveFormat.ZIP:
+            self.zip_document(report.member_names, content, origin)
         for problem, detail in report.problems:
             self.problem(problem, origin.path, detail)
         headers_encrypted = bool(
@@ -483,6 +574,13 @@ class _Inspector:
         )
         refined = filetype.refine_zip(report.member_names) if fmt is ArchiveFormat.ZIP else None
         return refined, headers_encrypted
+
+    def zip_document(self, member_names: list[str], content: Content, origin: _Origin) -> None:
+        """Macros an OOXML package declares by its members; ODF password protection."""
+        for kind in sorted(office.ooxml_macros(member_names)):
+            self.found_active(kind, origin.path)
+        if content.body is not None and odf_is_encrypted(content.body):
+            self.found_encryption(EncryptionKind.ODF, origin.path)
 
     def member(
         self,
@@ -496,7 +594,7 @@ class _Inspector:
             source=Source.ARCHIVE_MEMBER,
             names=(member.name,) if member.name else (),
             chain=chain,
-            variant=parent.variant,
+            variant=_join(parent.variant, member.reading) if member.reading else parent.variant,
             mime_depth=parent.mime_depth,
             archive_depth=parent.archive_depth + 1,
         )

@@ -67,7 +67,7 @@ def _record_findings(
 ) -> None:
     """Uninspectable parts and clamd's answer: logged and counted (never the body)."""
     inspection, text = content.inspection, content.text
-    found = (inspection.uninspectable if inspection else ()) + (text.uninspectable if text else ())
+    found = (inspection.failed_reads if inspection else ()) + (text.failed_reads if text else ())
     for part in found:
         metrics.parts_uninspectable.labels(error=part.error).inc()
         logger.warning(

@@ -110,17 +110,25 @@ class _Judge:
         )
 
     def uninspectable(self, content: MessageContent) -> Iterator[Reason]:
-        """A part whose reader raised: refused (by default), never a retry loop."""
+        """A container that could not be opened, or a part whose reader raised, is never
+        passed as clean; it is refused (by default), never a retry loop."""
         action = self.rules.uninspectable
         inspection, text = content.inspection, content.text
-        found = (inspection.uninspectable if inspection else ()) + (
-            text.uninspectable if text else ()
-        )
-        if action is None or not found:
+        if action is None or inspection is None:
             return
+        unopened = inspection.uninspectable
+        failed = inspection.failed_reads + (text.failed_reads if text else ())
+        if unopened:
+            name, problem = describe(inspection, unopened[0].where), unopened[0].kind.value
+        elif failed:
+            name, problem = failed[0].name, "read_error"
+        else:
+            return
+        problem = self._name(f"unopened_{problem}")
         yield self._reason(
-            "attachments.uninspectable", action, _BLOCKED, "uninspectable", file=found[0].name
-        )
+            "attachments.uninspectable", action, _BLOCKED, "uninspectable",
+            file=name, problem=problem,
+        )  # fmt: skip
 
     def _reason(
         self,

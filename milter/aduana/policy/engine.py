@@ -11,6 +11,7 @@ from dataclasses import replace
 
 from aduana.config.loader import Settings
 from aduana.facts import TransactionFacts
+from aduana.policy.active_content import active_content_reasons
 from aduana.policy.antivirus import antivirus_reasons
 from aduana.policy.approvals import waive
 from aduana.policy.attachments import attachment_reasons
@@ -33,6 +34,7 @@ RULE_FAMILIES: tuple[RuleFamily, ...] = (
     antivirus_reasons,  # first of the content rules: a virus is the reply to give
     attachment_reasons,
     encryption_reasons,
+    active_content_reasons,
     mass_mailing_reasons,
     content_reasons,
     dlp_reasons,

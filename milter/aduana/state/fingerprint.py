@@ -8,7 +8,8 @@ those parts and is robust to small edits elsewhere:
    line ("Estimado Juan:"), tokens with digits and capitalised words inside a
    sentence (names); strip accents and case;
 2. cut the remaining words into overlapping word shingles;
-3. MinHash the shingles (``rows * bands`` seeded hash permutations);
+3. MinHash the shingles (one seeded 64-bit xxHash3 per shingle, one-permutation
+   hashing into ``rows * bands`` buckets);
 4. locality-sensitive hashing: each band of ``rows`` MinHash values is hashed
    into one band key. Two texts are near-duplicates when they share a band key.
 
@@ -31,6 +32,8 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+
+import xxhash
 
 _DENSIFY_OFFSET = 1 << 60  # above any bucket rank (a 64-bit hash // buckets)
 
@@ -62,7 +65,9 @@ class FingerprintScheme:
     """Texts with fewer usable words get no fingerprint ("Gracias, saludos")."""
     max_tokens: int = 500
     """Only the first words count, which bounds the cost for huge bodies."""
-    seed: str = "aduana-oph-v2"
+    seed: str = "aduana-oph-v3"
+    """v3: shingles hashed with xxHash3 (v2: keyed BLAKE2b). The seed is part of
+    ``scheme_id`` and so of every band key: bands stored under v2 never match v3."""
 
     def __post_init__(self) -> None:
         if min(self.shingle_words, self.bands, self.rows, self.min_tokens) < 1:
@@ -104,15 +109,17 @@ class Fingerprinter:
 
     def __init__(self, scheme: FingerprintScheme | None = None) -> None:
         self.scheme = scheme or FingerprintScheme()
-        self._key = hashlib.blake2b(self.scheme.seed.encode(), digest_size=16).digest()
+        key = hashlib.blake2b(self.scheme.seed.encode(), digest_size=8).digest()
+        self._seed = int.from_bytes(key, "big")
 
     def fingerprint(self, text: str) -> Fingerprint | None:
         tokens = normalised_tokens(text)[: self.scheme.max_tokens]
         if len(tokens) < self.scheme.min_tokens:
             return None
         width = min(self.scheme.shingle_words, len(tokens))
+        seed = self._seed
         shingles = {
-            _hash64(" ".join(tokens[i : i + width]), self._key)
+            xxhash.xxh3_64_intdigest(" ".join(tokens[i : i + width]).encode(), seed)
             for i in range(len(tokens) - width + 1)
         }
         signature = _one_permutation_signature(shingles, self.scheme.bands * self.scheme.rows)
@@ -182,10 +189,6 @@ def _starts_sentence(text: str, position: int, sentence_starts: set[int]) -> boo
     while before > 0 and text[before - 1] in " \t\n\"'«(":
         before -= 1
     return before in sentence_starts
-
-
-def _hash64(text: str, key: bytes) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8, key=key).digest(), "big")
 
 
 def _one_permutation_signature(hashes: set[int], size: int) -> tuple[int, ...]:

@@ -18,12 +18,14 @@ for name, option in pairs({NOMAIL = SMFIP_NOMAIL, NORCPT = SMFIP_NORCPT, NOHDRS 
 end
 -- Steps that only feed the transaction are not waited for (pymilter's @noreply).
 for name, option in pairs({NR_CONN = SMFIP_NR_CONN, NR_RCPT = SMFIP_NR_RCPT,
-        NR_HDR = SMFIP_NR_HDR, NR_EOH = SMFIP_NR_EOH, NR_BODY = SMFIP_NR_BODY}) do
+        NR_HDR = SMFIP_NR_HDR, NR_BODY = SMFIP_NR_BODY}) do
     check(mt.test_option(conn, option), "asks for SMFIP_" .. name)
 end
--- HELO and unknown commands are never read.
-check(mt.test_option(conn, SMFIP_NOHELO), "asks for SMFIP_NOHELO")
-check(mt.test_option(conn, SMFIP_NOUNKNOWN), "asks for SMFIP_NOUNKNOWN")
+-- HELO, unknown commands, DATA and end of headers are never read.
+for name, option in pairs({NOHELO = SMFIP_NOHELO, NOUNKNOWN = SMFIP_NOUNKNOWN,
+        NODATA = SMFIP_NODATA, NOEOH = SMFIP_NOEOH}) do
+    check(mt.test_option(conn, option), "asks for SMFIP_" .. name)
+end
 
 step("connection information after negotiation", mt.conninfo, conn, "localhost", "127.0.0.1")
 expect_reply(conn, SMFIR_CONTINUE, "connect")

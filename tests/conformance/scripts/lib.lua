@@ -80,7 +80,9 @@ function envelope(conn, sender, recipients)
         step("RCPT TO " .. rcpt, mt.rcptto, conn, "<" .. rcpt .. ">")
         expect_reply(conn, SMFIR_CONTINUE, "RCPT TO " .. rcpt)
     end
-    step("DATA", mt.data, conn)
+    -- aduana negotiates SMFIP_NODATA: the MTA sends no DATA step.
+    local sent = pcall(mt.data, conn)
+    check(not sent, "DATA is not sent to aduana (SMFIP_NODATA)")
 end
 
 -- Header fields as {name, value} pairs, then end of headers.
@@ -88,7 +90,9 @@ function headers(conn, fields)
     for _, field in ipairs(fields) do
         step("header " .. field[1], mt.header, conn, field[1], field[2])
     end
-    step("end of headers", mt.eoh, conn)
+    -- aduana negotiates SMFIP_NOEOH: the MTA sends no end-of-headers step.
+    local sent = pcall(mt.eoh, conn)
+    check(not sent, "end of headers is not sent to aduana (SMFIP_NOEOH)")
 end
 
 -- A plain text message, from headers to end of message.

@@ -110,12 +110,12 @@ def pdf(lines: list[str]) -> bytes:
     return bytes(out)
 
 
-def encrypted_pdf(lines: list[str]) -> bytes:
+def encrypted_pdf(lines: list[str], user_password: str = "secreto") -> bytes:
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
     writer.append(PdfReader(io.BytesIO(pdf(lines))))
-    writer.encrypt(user_password="secreto", algorithm="RC4-128")
+    writer.encrypt(user_password=user_password, owner_password="propietario", algorithm="RC4-128")
     buffer = io.BytesIO()
     writer.write(buffer)
     return buffer.getvalue()

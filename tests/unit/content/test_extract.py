@@ -219,6 +219,14 @@ def test_encrypted_pdf_gives_no_text_and_no_exception() -> None:
     assert (result.text, result.problem) == ("", Problem.ENCRYPTED)
 
 
+def test_pdf_with_an_empty_user_password_gives_its_text() -> None:
+    """It is delivered as readable, so DLP must read it (a RESERVADO marking inside)."""
+    data = builders.encrypted_pdf(["RESERVADO hasta 2030"], user_password="")
+    result = extract_text("application/pdf", data, LIMITS)
+    assert "RESERVADO" in result.text
+    assert result.problem is None
+
+
 def test_encrypted_zip_member_is_reported() -> None:
     data = bytearray(builders.docx(["x"]))
     # Set the "encrypted" flag in the local header and the central directory entry.

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from aduana.inspect import InspectionLimits, inspect_message
 from aduana.inspect.archives import ArchiveFormat, Member, read_archive
 from aduana.inspect.budget import Budget, MemberReader
-from tests.corpus import blobs
+from tests.corpus import blobs, containers, rar
 from tests.corpus.generate import CASES
 
 EXAMPLES = int(os.environ.get("ADUANA_HYPOTHESIS_EXAMPLES", "200"))
@@ -35,7 +35,19 @@ _ARCHIVE_SEEDS = {
     ArchiveFormat.BZIP2: blobs.bz2_of(blobs.pe_exe()),
     ArchiveFormat.XZ: blobs.xz_of(blobs.pe_exe()),
     ArchiveFormat.SEVENZIP: blobs.sevenzip({"a.exe": blobs.pe_exe()}),
-    ArchiveFormat.RAR: blobs.rar4({"a.exe": blobs.pe_exe()}),
+    ArchiveFormat.RAR: rar.rar5({"a.exe": blobs.pe_exe(), "b.txt": b"hola"}),
+    ArchiveFormat.ISO9660: containers.bsdtar("iso9660", {"a.exe": blobs.pe_exe()}),
+    ArchiveFormat.UDF: containers.udf_only_stub(),
+    ArchiveFormat.CAB: containers.cab({"a.exe": blobs.pe_exe()}),
+    ArchiveFormat.CPIO: containers.bsdtar("cpio", {"a.exe": blobs.pe_exe()}),
+    ArchiveFormat.XAR: containers.bsdtar("xar", {"a.exe": blobs.pe_exe()}),
+    # No free LHA writer: a level-0 header with a stored member.
+    ArchiveFormat.LHA: b"\x00\x00-lh0-" + bytes(14) + b"\x05a.exe" + bytes(4) + blobs.pe_exe(),
+    ArchiveFormat.AR: containers.bsdtar("ar", {"a.exe": blobs.pe_exe()}),
+    ArchiveFormat.ZSTD: containers.bsdtar("raw", {"a.exe": blobs.pe_exe()}, "--zstd"),
+    ArchiveFormat.LZ4: containers.bsdtar("raw", {"a.exe": blobs.pe_exe()}, "--lz4"),
+    ArchiveFormat.LZIP: containers.bsdtar("raw", {"a.exe": blobs.pe_exe()}, "--lzip"),
+    ArchiveFormat.COMPRESS: containers.bsdtar("raw", {"a.exe": blobs.pe_exe()}, "-Z"),
 }
 
 

@@ -1,0 +1,345 @@
+"""Harmless documents with active content, built by the suite (nothing binary is committed).
+
+Macros are VBA project structures (the PROJECT, VBA/_VBA_PROJECT and VBA/dir streams
+olevba looks for) with no code that runs; the "executables" in OLE packages and PDF
+attachments are the inert PE header of `blobs.pe_exe`. Compound Files (OLE2) are
+written by `compound_file`, a small writer olefile reads; PDFs by pypdf.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+import zipfile
+
+import pypdf
+from pypdf.actions import JavaScript
+from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+from tests.corpus import blobs
+
+Tree = dict[str, "bytes | Tree"]
+_SECTOR = 512
+_END, _FREE, _FAT, _NONE = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD, 0xFFFFFFFF
+
+
+def compound_file(tree: Tree) -> bytes:
+    """A Compound File (OLE2, version 3) holding `tree`: a dict is a storage, bytes a
+    stream. Streams are padded to 4096 bytes so they live in ordinary sectors (no
+    mini stream). Siblings are chained through their right pointers."""
+    entries: list[dict[str, object]] = [{"name": "Root Entry", "kind": 5, "child": _NONE}]
+    streams: list[tuple[int, bytes]] = []
+
+    def add(children: Tree) -> int:
+        first = _NONE
+        previous: dict[str, object] | None = None
+        for name, value in children.items():
+            index = len(entries)
+            entry: dict[str, object] = {"name": name, "right": _NONE, "child": _NONE}
+            entries.append(entry)
+            if isinstance(value, dict):
+                entry["kind"] = 1
+                entry["child"] = add(value)
+            else:
+                entry["kind"] = 2
+                streams.append((index, value.ljust(4096, b"\x00")))
+            if previous is None:
+                first = index
+            else:
+                previous["right"] = index
+            previous = entry
+        return first
+
+    entries[0]["child"] = add(tree)
+    dir_sectors = -(-len(entries) // 4)
+    data_sectors = sum(len(body) // _SECTOR for _, body in streams)
+    fat_sectors = 1
+    while fat_sectors * (_SECTOR // 4) < fat_sectors + dir_sectors + data_sectors:
+        fat_sectors += 1
+    fat = [_FAT] * fat_sectors
+    dir_start = len(fat)
+    fat.extend(range(dir_start + 1, dir_start + dir_sectors))
+    fat.append(_END)
+    starts: dict[int, tuple[int, int]] = {}
+    for index, body in streams:
+        count = len(body) // _SECTOR
+        start = len(fat)
+        starts[index] = (start, len(body))
+        fat.extend(range(start + 1, start + count))
+        fat.append(_END)
+    fat.extend([_FREE] * (fat_sectors * (_SECTOR // 4) - len(fat)))
+    difat = list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 16
+    header += struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) + b"\x00" * 6
+    header += struct.pack("<IIIIIIIII", 0, fat_sectors, dir_start, 0, 4096, _END, 0, _END, 0)
+    header += struct.pack("<109I", *difat)
+    directory = _directory(entries, starts, dir_sectors)
+    fat_bytes = struct.pack(f"<{len(fat)}I", *fat)
+    return header + fat_bytes + directory + b"".join(body for _, body in streams)
+
+
+def _directory(
+    entries: list[dict[str, object]], starts: dict[int, tuple[int, int]], sectors: int
+) -> bytes:
+    directory = b""
+    for index, entry in enumerate(entries):
+        name = str(entry["name"])
+        encoded = (name + "\x00").encode("utf-16-le")
+        start, size = starts.get(index, (_END, 0))
+        directory += (
+            encoded.ljust(64, b"\x00")
+            + struct.pack("<HBB", len(encoded), entry["kind"], 1)
+            + struct.pack("<III", _NONE, entry.get("right", _NONE), entry["child"])
+            + b"\x00" * 36
+            + struct.pack("<IQ", start, size)
+        )
+    empty = b"\x00" * 64 + struct.pack("<HBB", 0, 0, 0) + struct.pack("<III", *[_NONE] * 3)
+    empty += b"\x00" * 36 + struct.pack("<IQ", 0, 0)
+    while len(directory) < sectors * _SECTOR:
+        directory += empty
+    return directory
+
+
+def vba_project() -> Tree:
+    """The storages of a VBA project: what olevba needs to see macros (no code runs)."""
+    return {
+        "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nModule=Module1\r\n',
+        "VBA": {
+            "_VBA_PROJECT": b"\xcc\x61\xff\xff\x00\x00\x00",
+            "dir": b"\x01\x00\x00",
+            "Module1": b'\x00Attribut\x00e VB_Name = "Module1"',
+        },
+    }
+
+
+def vba_project_bin() -> bytes:
+    return compound_file(vba_project())
+
+
+def legacy_doc_with_macros() -> bytes:
+    """A Word 97 file whose Macros storage holds a VBA project."""
+    fib = struct.pack("<HHHHHH", 0xA5EC, 0xC1, 0, 0x0409, 0, 0)
+    return compound_file({"WordDocument": fib + b"\x00" * 500, "Macros": vba_project()})
+
+
+def _biff(record: int, body: bytes) -> bytes:
+    return struct.pack("<HH", record, len(body)) + body
+
+
+def xls_with_xlm() -> bytes:
+    """An Excel 97 workbook whose BOUNDSHEET declares an Excel 4 macro sheet."""
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
+    name = b"Macro1"
+    sheet = _biff(0x0085, struct.pack("<IBBBB", 0, 0, 1, len(name), 0) + name)
+    eof = _biff(0x000A, b"")
+    return compound_file({"Workbook": bof + sheet + eof})
+
+
+def xls_plain() -> bytes:
+    bof = _biff(0x0809, struct.pack("<HHHHII", 0x0600, 0x0005, 0x0DBB, 0x07CC, 0, 0))
+    name = b"Hoja1"
+    sheet = _biff(0x0085, struct.pack("<IBBBB", 0, 0, 0, len(name), 0) + name)
+    return compound_file({"Workbook": bof + sheet + _biff(0x000A, b"")})
+
+
+def ole_package(name: str, data: bytes) -> bytes:
+    """An OLE Package object (what Word embeds for a dragged-in file): the
+    \\x01Ole10Native stream holds the file's name, paths and bytes."""
+    encoded = name.encode("latin-1") + b"\x00"
+    path = b"C:\\Users\\x\\" + encoded
+    body = struct.pack("<H", 2) + encoded + path + struct.pack("<II", 0x00030000, 0)
+    body += path + struct.pack("<I", len(data)) + data
+    native = struct.pack("<I", len(body)) + body
+    return compound_file({"\x01Ole10Native": native, "\x01CompObj": b"\x01\x00\xfe\xff"})
+
+
+def rtf_with_package(name: str, data: bytes) -> bytes:
+    """An RTF document with an embedded OLE 1.0 Package object (\\objdata, in hex)."""
+    encoded = name.encode("latin-1") + b"\x00"
+    path = b"C:\\Users\\x\\" + encoded
+    native = struct.pack("<H", 2) + encoded + path + struct.pack("<II", 0x00030000, 0)
+    native += path + struct.pack("<I", len(data)) + data
+    klass = b"Package\x00"
+    ole1 = struct.pack("<II", 0x00000501, 2) + struct.pack("<I", len(klass)) + klass
+    ole1 += struct.pack("<II", 0, 0) + struct.pack("<I", len(native)) + native
+    return (
+        b"{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}\\f0 Oficio de prueba.\\par"
+        b"{\\object\\objemb{\\*\\objclass Package}{\\*\\objdata " + ole1.hex().encode() + b"}}}"
+    )
+
+
+def _content_types(*overrides: str) -> str:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/'
+        'package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/>'
+        + "".join(overrides)
+        + "</Types>"
+    )
+
+
+def docm() -> bytes:
+    """A Word document with macros: word/vbaProject.bin beside word/document.xml."""
+    return blobs.zip_of(
+        {
+            "[Content_Types].xml": _content_types(
+                '<Override PartName="/word/document.xml" ContentType="application/vnd.ms-word.'
+                'document.macroEnabled.main+xml"/>'
+            ).encode(),
+            "word/document.xml": b"<w:document><w:body><w:p/></w:body></w:document>",
+            "word/vbaProject.bin": vba_project_bin(),
+        }
+    )
+
+
+def docx_with_package(name: str, data: bytes) -> bytes:
+    """A .docx (no macros) with an embedded OLE Package object carrying a file."""
+    return blobs.zip_of(
+        {
+            "[Content_Types].xml": _content_types().encode(),
+            "word/document.xml": b"<w:document><w:body><w:p/></w:body></w:document>",
+            "word/embeddings/oleObject1.bin": ole_package(name, data),
+        }
+    )
+
+
+def xlsx(*, xlm: bool = False) -> bytes:
+    """An Excel workbook; with `xlm`, an Excel 4 macro sheet (.xlsm) and no VBA."""
+    members = {
+        "[Content_Types].xml": _content_types().encode(),
+        "xl/workbook.xml": b"<workbook><sheets><sheet name='Hoja1'/></sheets></workbook>",
+        "xl/worksheets/sheet1.xml": b"<worksheet><sheetData/></worksheet>",
+    }
+    if xlm:
+        members["xl/macrosheets/sheet1.xml"] = b"<xm:macrosheet><sheetData/></xm:macrosheet>"
+    return blobs.zip_of(members)
+
+
+def odt(*, encrypted: bool = False) -> bytes:
+    """An OpenDocument text; with `encrypted`, the manifest declares encryption data
+    for content.xml, as LibreOffice writes for "Save with password"."""
+    encryption = (
+        '<manifest:encryption-data manifest:checksum-type="SHA1/1K" manifest:checksum="x">'
+        '<manifest:algorithm manifest:algorithm-name="Blowfish CFB" '
+        'manifest:initialisation-vector="x"/></manifest:encryption-data>'
+        if encrypted
+        else ""
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oasis:'
+        'names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.text"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml">'
+        + encryption
+        + "</manifest:file-entry></manifest:manifest>"
+    )
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
+        archive.writestr("content.xml", b"\x93\x11" * 64 if encrypted else b"<office:text/>")
+        archive.writestr("META-INF/manifest.xml", manifest)
+    return out.getvalue()
+
+
+def office_irm() -> bytes:
+    """A rights-managed (IRM/DRM) Office file: the package encrypted to the rights
+    server, with the DRM data space declared under \\x06DataSpaces."""
+    return compound_file(
+        {
+            "\x06DataSpaces": {
+                "DataSpaceMap": b"\x08\x00\x00\x00\x01\x00\x00\x00",
+                "DataSpaceInfo": {"DRMEncryptedDataSpace": b"\x08\x00\x00\x00\x01\x00\x00\x00"},
+                "TransformInfo": {"DRMEncryptedTransform": {"\x06Primary": b"\x00" * 16}},
+            },
+            "EncryptedPackage": struct.pack("<Q", 1000) + bytes(range(256)) * 4,
+        }
+    )
+
+
+def _writer_with_page() -> pypdf.PdfWriter:
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(200, 200)
+    return writer
+
+
+def _pdf_bytes(writer: pypdf.PdfWriter) -> bytes:
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def pdf_with_attachment(name: str, data: bytes) -> bytes:
+    writer = _writer_with_page()
+    writer.add_attachment(name, data)
+    return _pdf_bytes(writer)
+
+
+def pdf_with_javascript() -> bytes:
+    writer = _writer_with_page()
+    writer.add_open_action(JavaScript("app.alert('hola');"))
+    return _pdf_bytes(writer)
+
+
+def pdf_with_escaped_open_action() -> bytes:
+    """JavaScript in an /OpenAction whose names are written with #xx escapes, which a
+    byte search for "/JavaScript" misses but every reader decodes."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S /J#61vaScript /J#53 (1) >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    return blobs.pdf_file(objects)
+
+
+def pdf_encrypted(user_password: str, algorithm: str) -> bytes:
+    writer = _writer_with_page()
+    writer.encrypt(user_password=user_password, owner_password="propietario", algorithm=algorithm)
+    return _pdf_bytes(writer)
+
+
+def pdf_encrypted_in_update() -> bytes:
+    """A plain PDF followed by an incremental update whose trailer adds /Encrypt: the
+    latest revision is what a reader opens."""
+    base = blobs.pdf()
+    xref = base.rindex(b"startxref")
+    update = (
+        b"4 0 obj\n<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>\nendobj\n"
+    )
+    offset = len(base)
+    table = b"xref\n4 1\n%010d 00000 n \n" % offset
+    trailer = b"trailer\n<< /Size 5 /Root 1 0 R /Prev %d /Encrypt 4 0 R /ID [<00><00>] >>\n" % (
+        int(base[xref + 10 :].split()[0])
+    )
+    start = offset + len(update)
+    return base + update + table + trailer + b"startxref\n%d\n%%%%EOF\n" % start
+
+
+def pdf_with_annotation_attachment(name: str, data: bytes) -> bytes:
+    """A file attached through a page annotation (not the EmbeddedFiles name tree)."""
+    writer = _writer_with_page()
+    payload = pypdf.generic.DecodedStreamObject()
+    payload.set_data(data)
+    payload[NameObject("/Type")] = NameObject("/EmbeddedFile")
+    # pypdf has no public call to add an indirect object.
+    stream = writer._add_object(payload)
+    spec = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Filespec"),
+            NameObject("/F"): TextStringObject(name),
+            NameObject("/EF"): DictionaryObject({NameObject("/F"): stream}),
+        }
+    )
+    annotation = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/FileAttachment"),
+            NameObject("/Rect"): ArrayObject([pypdf.generic.NumberObject(0)] * 4),
+            NameObject("/FS"): spec,
+        }
+    )
+    writer.pages[0][NameObject("/Annots")] = ArrayObject([writer._add_object(annotation)])
+    return _pdf_bytes(writer)
+
+
+def chm() -> bytes:
+    """The ITSF header of a compiled HTML help file, and nothing behind it."""
+    return b"ITSF\x03\x00\x00\x00\x60\x00\x00\x00\x01\x00\x00\x00" + b"\x00" * 200
