@@ -21,7 +21,7 @@ from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
 from aduana.config.schema import InspectionSettings
 from aduana.inspection_pool import InlineInspector, Inspector, PooledInspector
-from aduana.notices import Notifier
+from aduana.notices import Notifier, spool_dir
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
@@ -157,7 +157,7 @@ def run(config_file: Path) -> int:
     sanctions = (
         Sanctions.open(runtime.settings, metrics, logger) if settings.ledger.enabled else None
     )
-    notifier = Notifier(settings.notices, metrics, logger)
+    notifier = Notifier(settings.notices, spool_dir(runtime.settings), metrics, logger)
     backlog = _backlog_monitor(settings.quarantine, sanctions, metrics, logger)
     # Started before libmilter's threads exist (see inspection_pool).
     inspector = _inspector(settings.inspection)

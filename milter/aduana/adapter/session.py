@@ -28,6 +28,7 @@ from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
 from aduana.facts import Envelope, TransactionFacts
 from aduana.inspection_pool import Inspector
+from aduana.ledger import LedgerUnavailableError
 from aduana.notices import Notifier
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
@@ -101,6 +102,13 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
                 "directory_unavailable", stage=stage, client=self._client, error=str(error)
             )
             self._services.metrics.backend_tempfails.labels(backend="directory").inc()
+            result = self._fail(stage, can_reply)
+        except LedgerUnavailableError as error:
+            # Only the suspension look-up gets here: ledger writes never stop a decision.
+            self._services.logger.warning(
+                "ledger_unavailable", stage=stage, client=self._client, error=str(error)
+            )
+            self._services.metrics.backend_tempfails.labels(backend="ledger").inc()
             result = self._fail(stage, can_reply)
         except Exception:
             self._services.logger.exception("internal_error", stage=stage, client=self._client)
