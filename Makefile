@@ -8,7 +8,7 @@ LINT_DIRS := milter tests $(wildcard bench)
 
 # Debian packages aduana and its test suite need.
 APT_PACKAGES := postfix libmilter-dev libmagic1 redis-server slapd ldap-utils openssl prometheus \
-	clamav-daemon clamav-testfiles \
+	postgresql libpq5 clamav-daemon clamav-testfiles \
 	python3-venv python3-dev gcc make miltertest liblockfile1 \
 	libarchive13 libarchive-dev libarchive-tools genisoimage gcab cpio
 

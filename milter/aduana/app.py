@@ -21,7 +21,7 @@ from aduana.config.errors import ConfigError
 from aduana.config.quarantine import QuarantineSettings
 from aduana.config.schema import InspectionSettings
 from aduana.gateway.inspection_pool import InlineInspector, Inspector, PooledInspector
-from aduana.gateway.notices import Notifier
+from aduana.gateway.notices import Notifier, spool_dir
 from aduana.gateway.runtime import Runtime, RuntimeHolder, build_runtime
 from aduana.gateway.sanctions import Sanctions
 from aduana.gateway.send_counts import SendCounter
@@ -167,7 +167,7 @@ def run(config_file: Path) -> int:
     sanctions = (
         Sanctions.open(runtime.settings, metrics, logger) if settings.ledger.enabled else None
     )
-    notifier = Notifier(settings.notices, metrics, logger)
+    notifier = Notifier(settings.notices, spool_dir(runtime.settings), metrics, logger)
     backlog = _backlog_monitor(settings.quarantine, sanctions, metrics, logger)
     # Started before libmilter's threads exist (see inspection_pool).
     inspector = _inspector(settings.inspection)

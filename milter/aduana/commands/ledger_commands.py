@@ -17,18 +17,17 @@ from aduana.directory.account import (
     DirectoryQueryError,
     DirectoryUnavailableError,
 )
-from aduana.gateway.notices import Notifier
+from aduana.gateway.notices import Notifier, spool_dir
 from aduana.gateway.runtime import Runtime, build_runtime
 from aduana.ledger import (
     InactiveRow,
     SendingSuspensions,
-    SqliteLedger,
     inactive_report,
     render_csv,
     render_json,
     violations_report,
 )
-from aduana.ledger.last_send_backend import last_send_ledger
+from aduana.ledger.last_send_backend import LedgerStore, last_send_ledger, open_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
@@ -38,9 +37,8 @@ def run_command(args: argparse.Namespace) -> int:
     runtime = build_runtime(args.config)
     settings = runtime.settings
     now = datetime.now(UTC)
-    path = settings.path(settings.daemon.ledger.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with SqliteLedger(path) as ledger:
+    ledger = open_ledger(settings)
+    try:
         if args.command == "accounts":
             return _accounts(args, ledger, now)
         render = render_json if args.format == "json" else render_csv
@@ -48,6 +46,9 @@ def run_command(args: argparse.Namespace) -> int:
             return _inactive(args, runtime, ledger, now)
         if args.report == "approvals":
             today = args.on or now.astimezone(settings.zone).date()
+            # Approval uses stay in the node's SQLite file (ledger/review.py).
+            path = settings.path(settings.daemon.ledger.path)
+            path.parent.mkdir(parents=True, exist_ok=True)
             with SqliteReviewLedger(path) as review:
                 rows = approvals_usage(settings.approvals, review.approval_uses(), today)
             print(render_usage(rows, args.format), end="")
@@ -56,10 +57,12 @@ def run_command(args: argparse.Namespace) -> int:
         since = _midnight(args.since) if args.since else until - timedelta(days=30)
         print(render(violations_report(ledger.query(since, until), since, until)), end="")
         return 0
+    finally:
+        ledger.close()
 
 
 def _inactive(
-    args: argparse.Namespace, runtime: Runtime, ledger: SqliteLedger, now: datetime
+    args: argparse.Namespace, runtime: Runtime, ledger: LedgerStore, now: datetime
 ) -> int:
     directory = runtime.directory
     if not isinstance(directory, AccountLister):
@@ -83,10 +86,14 @@ def _notify_unit_heads(settings: Settings, rows: list[InactiveRow], days: int) -
     configure_command_logging()
     logger = structlog.get_logger("aduana")
     planned = inactive_notices(settings, rows, days)
-    notifier = Notifier(settings.daemon.notices, Metrics.create(CollectorRegistry()), logger)
+    notifier = Notifier(
+        settings.daemon.notices, spool_dir(settings), Metrics.create(CollectorRegistry()), logger
+    )
     try:
         for notice in planned.notices:
             notifier.send(notice)
+        # What the MTA does not take now stays queued; the daemon sends it later.
+        notifier.flush()
     finally:
         notifier.close()
     for organisation, unit in planned.unheaded:
@@ -98,7 +105,7 @@ def _notify_unit_heads(settings: Settings, rows: list[InactiveRow], days: int) -
     return 0
 
 
-def _accounts(args: argparse.Namespace, ledger: SqliteLedger, now: datetime) -> int:
+def _accounts(args: argparse.Namespace, ledger: LedgerStore, now: datetime) -> int:
     suspensions = SendingSuspensions(ledger)
     if args.accounts == "suspended":
         for s in suspensions.list_active():

@@ -499,12 +499,21 @@ class AntivirusSettings(Strict):
 
 
 class NoticeDelivery(Strict):
-    """Where notices are submitted: normally the local MTA."""
+    """How notices reach the local MTA: its sendmail command (queued on disk) or SMTP."""
 
     enabled: bool = True
+    transport: Literal["sendmail", "smtp"] = "smtp"
+    """The shipped configuration says sendmail; smtp stays the default, so a file that
+    sets only smtp_host keeps its meaning."""
+    sendmail_command: tuple[str, ...] = Field(default=("/usr/sbin/sendmail",), min_length=1)
+    """The MTA's sendmail and its options; aduana appends ``-i -f <> -- RECIPIENT``."""
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, ge=1, le=65535)
     timeout_seconds: float = Field(default=10.0, gt=0)
+    spool_dir: Path | None = None
+    """Where notices wait for the MTA; default: notices/ beside the ledger's SQLite file."""
+    retry_seconds: Duration = 60
+    give_up_after: Duration = 2 * 86400
 
 
 class EscalationSettings(Strict):
@@ -515,13 +524,52 @@ class EscalationSettings(Strict):
     window: Duration
 
 
+class PostgresLedgerSettings(Strict):
+    """A PostgreSQL database that every gateway node shares for its ledger."""
+
+    dsn: str = Field(min_length=1)
+    """libpq connection string or URI, without the password."""
+    password_env: str | None = None
+    password_file: Path | None = None
+    connect_timeout_seconds: int = Field(default=2, ge=1)
+    statement_timeout_seconds: float = Field(default=2.0, gt=0)
+
+    @field_validator("dsn")
+    @classmethod
+    def _parsable_without_password(cls, dsn: str) -> str:
+        # psycopg (and libpq) are loaded only when this backend is configured.
+        from psycopg import ProgrammingError
+        from psycopg.conninfo import conninfo_to_dict
+
+        try:
+            parameters = conninfo_to_dict(dsn)
+        except ProgrammingError as error:
+            raise ValueError(f"not a libpq connection string: {error}") from None
+        if "password" in parameters:
+            raise ValueError("holds a password; put it in password_env or password_file")
+        return dsn
+
+
+def _activity_backend_alias(value: object) -> object:
+    """``sqlite`` was the name of "the ledger's own store" before PostgreSQL existed."""
+    return "ledger" if value == "sqlite" else value
+
+
 class LedgerSettings(Strict):
-    """Account activity and the violation ledger (SQLite on this node)."""
+    """Activity, violations and suspensions: in SQLite on this node or a shared PostgreSQL."""
 
     enabled: bool = True
+    backend: Literal["sqlite", "postgresql"] = "sqlite"
     path: Path = Path("/var/lib/aduana/ledger.sqlite")
-    activity_backend: Literal["sqlite", "redis"] = "sqlite"
-    """Where last sends are kept; "redis" shares them between nodes (uses state.redis_url)."""
+    """The SQLite file (backend sqlite)."""
+    postgresql: PostgresLedgerSettings | None = None
+    """The shared database (backend postgresql)."""
+    activity_backend: Annotated[
+        Literal["ledger", "redis"], BeforeValidator(_activity_backend_alias)
+    ] = "ledger"
+    """Where last sends are kept: the ledger, or Redis shared by nodes (uses state.redis_url)."""
+    suspension_refresh_seconds: float = Field(default=2.0, gt=0)
+    """How long suspensions are answered from memory before the ledger is read again."""
     default_severity: Literal["low", "medium", "high"] = "medium"
     severities: dict[str, Literal["low", "medium", "high"]] = Field(default_factory=dict)
     """Severity by rule id or rule family (e.g. 'encryption', 'identity.login_mismatch')."""
@@ -539,6 +587,12 @@ class LedgerSettings(Strict):
                     f"{key!r} is not a rule family or rule id; families: " + ", ".join(families)
                 )
         return severities
+
+    @model_validator(mode="after")
+    def _backend_configured(self) -> LedgerSettings:
+        if self.backend == "postgresql" and self.postgresql is None:
+            raise ValueError("backend postgresql needs a postgresql: block with its dsn")
+        return self
 
 
 class StateSettings(Strict):

@@ -3,6 +3,12 @@
 After each decision: the last authenticated send of the account is recorded
 (for the 6-month inactivity report), every enforced refusal is recorded
 against the account, and escalation may suspend the account's sending.
+
+The decision never waits on the ledger: when the backend is unreachable, a
+write that fails is logged (``ledger_unavailable``) and counted
+(``aduana_ledger_write_failures_total``), and the refusal stands. Only the
+suspension look-up at MAIL FROM cannot be skipped: it raises, and the adapter
+answers 4xx (``aduana_backend_tempfails_total{backend="ledger"}``).
 """
 
 from __future__ import annotations
@@ -19,13 +25,13 @@ from aduana.ledger import (
     EscalationPolicy,
     Escalator,
     LastSendLedger,
+    LedgerUnavailableError,
     SendingSuspensions,
     Severity,
-    SqliteLedger,
     Suspension,
     Violation,
 )
-from aduana.ledger.last_send_backend import last_send_ledger
+from aduana.ledger.last_send_backend import LedgerStore, last_send_ledger, open_ledger
 from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import TransactionFacts
@@ -47,7 +53,7 @@ def severity_of(settings: LedgerSettings, reason: Reason) -> Severity:
 @dataclass
 class Sanctions:
     settings: LedgerSettings
-    ledger: SqliteLedger
+    ledger: LedgerStore
     last_sends: LastSendLedger
     suspensions: SendingSuspensions
     escalator: Escalator
@@ -59,19 +65,22 @@ class Sanctions:
     @classmethod
     def open(cls, settings: Settings, metrics: Metrics, logger: FilteringBoundLogger) -> Sanctions:
         ledger_settings = settings.daemon.ledger
-        path = settings.path(ledger_settings.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        ledger = SqliteLedger(path)
-        suspensions = SendingSuspensions(ledger)
+        ledger = open_ledger(settings)
+        suspensions = SendingSuspensions(
+            ledger, refresh_seconds=ledger_settings.suspension_refresh_seconds
+        )
         policies = [
             EscalationPolicy(Severity(e.severity), e.threshold, e.window)
             for e in ledger_settings.escalation
         ]
         escalator = Escalator(policies, ledger, suspensions)
-        last_sends = last_send_ledger(settings, ledger)
+        activity = last_send_ledger(settings, ledger)
+        # Hold records and approval uses stay in this node's SQLite file, whatever the backend.
+        path = settings.path(ledger_settings.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
         review = SqliteReviewLedger(path)
         return cls(
-            ledger_settings, ledger, last_sends, suspensions, escalator, metrics, logger, review
+            ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
         )
 
     def is_suspended(self, address: str) -> bool:
@@ -79,10 +88,16 @@ class Sanctions:
 
     def after_decision(self, facts: TransactionFacts, verdict: Verdict, at: datetime) -> None:
         if self.review is not None:
-            record_decision(self.review, facts, verdict, at)
+            try:
+                record_decision(self.review, facts, verdict, at)
+            except LedgerUnavailableError as error:
+                self._write_failed("review", error)
         identity = facts.identity
         if identity.login_account is not None and verdict.action in SENT:
-            self.last_sends.record_send(identity.login_account.address, at)
+            try:
+                self.last_sends.record_send(identity.login_account.address, at)
+            except LedgerUnavailableError as error:
+                self._write_failed("activity", error)
         # Only an authenticated login proves who acted: an unauthenticated sender
         # address can be forged, and five forgeries must not suspend a real account.
         account = identity.login_account
@@ -96,10 +111,19 @@ class Sanctions:
                 reason, account, at=at, severity=severity_of(self.settings, reason),
                 queue_id=queue_id,
             )  # fmt: skip
-            self.ledger.record(violation)
-            suspension = self.escalator.after_violation(violation)
+            try:
+                self.ledger.record(violation)
+                suspension = self.escalator.after_violation(violation)
+            except LedgerUnavailableError as error:
+                # Escalation is weighed again at the account's next violation.
+                self._write_failed("violation", error)
+                continue
             if suspension is not None:
                 self._report(suspension)
+
+    def _write_failed(self, record: str, error: LedgerUnavailableError) -> None:
+        self.metrics.ledger_write_failures.labels(record=record).inc()
+        self.logger.warning("ledger_unavailable", record=record, error=str(error))
 
     def _report(self, suspension: Suspension) -> None:
         self.metrics.sending_suspensions.inc()

@@ -31,6 +31,7 @@ from aduana.gateway.runtime import Runtime
 from aduana.gateway.sanctions import Sanctions
 from aduana.gateway.send_counts import SendCounter
 from aduana.gateway.transaction import TransactionBuilder, declared_size
+from aduana.ledger import LedgerUnavailableError
 from aduana.mta.addresses import parse_address
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
@@ -102,6 +103,13 @@ class MilterSession(Milter.Base):  # type: ignore[misc]
                 "directory_unavailable", stage=stage, client=self._client, error=str(error)
             )
             self._services.metrics.backend_tempfails.labels(backend="directory").inc()
+            result = self._fail(stage, can_reply)
+        except LedgerUnavailableError as error:
+            # Only the suspension look-up gets here: ledger writes never stop a decision.
+            self._services.logger.warning(
+                "ledger_unavailable", stage=stage, client=self._client, error=str(error)
+            )
+            self._services.metrics.backend_tempfails.labels(backend="ledger").inc()
             result = self._fail(stage, can_reply)
         except Exception:
             self._services.logger.exception("internal_error", stage=stage, client=self._client)

@@ -32,7 +32,9 @@ class Metrics:
     directory_degraded: Gauge
     backend_tempfails: Counter
     sending_suspensions: Counter
+    ledger_write_failures: Counter
     notices: Counter
+    notices_queued: Gauge
     quarantine_backlog: Gauge
     quarantine_held: Gauge
     quarantine_oldest: Gauge
@@ -48,6 +50,12 @@ class Metrics:
         # Series that alerts watch exist from the start, at zero.
         for result in ("success", "failure"):
             metrics.config_reloads.labels(result=result)
+        for result in ("sent", "deferred", "failure"):
+            metrics.notices.labels(result=result)
+        for backend in ("directory", "ledger"):
+            metrics.backend_tempfails.labels(backend=backend)
+        for record in ("activity", "violation", "review"):
+            metrics.ledger_write_failures.labels(record=record)
         for origin in ("authenticated", "internal", "internet"):
             metrics.origins.labels(origin=origin)
         metrics.antivirus_scans.labels(result="unavailable")
@@ -136,7 +144,7 @@ class Metrics:
             ),
             backend_tempfails=Counter(
                 "aduana_backend_tempfails",
-                "Transactions answered 4xx because a backend (directory, clamd) was unavailable",
+                "Transactions answered 4xx because a backend (directory, ledger, clamd) was down",
                 ["backend"],
                 registry=registry,
             ),
@@ -145,10 +153,21 @@ class Metrics:
                 "Accounts whose sending was suspended by escalation of violations",
                 registry=registry,
             ),
+            ledger_write_failures=Counter(
+                "aduana_ledger_write_failures",
+                "Activity, violations or review records not written: the ledger was unavailable",
+                ["record"],
+                registry=registry,
+            ),
             notices=Counter(
                 "aduana_notices",
-                "Notices to senders and administrators, by result",
+                "Notices to senders and administrators handed to the MTA, by result",
                 ["result"],
+                registry=registry,
+            ),
+            notices_queued=Gauge(
+                "aduana_notices_queued",
+                "Notices waiting on disk for the MTA to take them",
                 registry=registry,
             ),
             quarantine_backlog=Gauge(

@@ -17,9 +17,10 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from aduana.directory.account import DirectoryUnavailableError
-from aduana.gateway.notices import Notifier
+from aduana.gateway.notices import Notifier, spool_dir
 from aduana.gateway.runtime import build_runtime
-from aduana.ledger import SendingSuspensions, SqliteLedger
+from aduana.ledger import SendingSuspensions
+from aduana.ledger.last_send_backend import open_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
@@ -41,9 +42,16 @@ def run_command(args: argparse.Namespace) -> int:
     logger = _audit_logger()
     with ExitStack() as stack:
         review = stack.enter_context(SqliteReviewLedger(ledger_path))
-        suspensions = SendingSuspensions(stack.enter_context(SqliteLedger(ledger_path)))
-        notifier = Notifier(settings.daemon.notices, Metrics.create(CollectorRegistry()), logger)
+        ledger = open_ledger(settings)
+        stack.callback(ledger.close)
+        suspensions = SendingSuspensions(ledger)
+        notifier = Notifier(
+            settings.daemon.notices, spool_dir(settings), Metrics.create(CollectorRegistry()),
+            logger,
+        )  # fmt: skip
         stack.callback(notifier.close)
+        # Runs first: what the MTA does not take now stays queued for the daemon.
+        stack.callback(notifier.flush)
         desk = ReviewDesk(
             runtime, PostfixHoldQueue(quarantine), review, notifier.send, logger,
             lambda: datetime.now(UTC), suspensions.is_suspended,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,11 +11,12 @@ from aduana.ledger import (
     Escalator,
     SendingSuspensions,
     Severity,
-    SqliteLedger,
     Suspension,
     Violation,
 )
+from aduana.ledger.last_send_backend import LedgerStore
 from aduana.policy.verdict import Action
+from tests.unit.ledger.conftest import OpenStore
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)
@@ -47,7 +46,7 @@ def _violation(at: datetime, severity: Severity = Severity.HIGH, address: str = 
 class Gateway:
     """What the adapter does on each enforced refusal: record, then escalate."""
 
-    def __init__(self, ledger: SqliteLedger, policies: list[EscalationPolicy]) -> None:
+    def __init__(self, ledger: LedgerStore, policies: list[EscalationPolicy]) -> None:
         self.clock = SteppedClock()
         self.ledger = ledger
         self.suspensions = SendingSuspensions(ledger, monotonic=self.clock)
@@ -62,13 +61,7 @@ class Gateway:
 
 
 @pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[SqliteLedger]:
-    with SqliteLedger(tmp_path / "ledger.db") as ledger:
-        yield ledger
-
-
-@pytest.fixture
-def gateway(ledger: SqliteLedger) -> Gateway:
+def gateway(ledger: LedgerStore) -> Gateway:
     return Gateway(ledger, [THREE_HIGH_A_DAY])
 
 
@@ -115,7 +108,7 @@ def test_counts_only_violations_within_the_window(
     ],
 )
 def test_each_policy_counts_only_its_own_severity(
-    ledger: SqliteLedger, severities: list[Severity], suspended: bool
+    ledger: LedgerStore, severities: list[Severity], suspended: bool
 ) -> None:
     five_medium_a_day = EscalationPolicy(Severity.MEDIUM, threshold=5, window_seconds=DAY_SECONDS)
     gateway = Gateway(ledger, [THREE_HIGH_A_DAY, five_medium_a_day])
@@ -174,14 +167,13 @@ def test_manual_suspension_is_kept_once_and_listed(gateway: Gateway) -> None:
 
 
 def test_another_process_sees_a_reversal_within_the_refresh_interval(
-    ledger: SqliteLedger, tmp_path: Path
+    ledger: LedgerStore, new_store: OpenStore
 ) -> None:
     daemon = Gateway(ledger, [THREE_HIGH_A_DAY])
     for n in range(3):
         daemon.refuse(T0 + n * HOUR)
 
-    with SqliteLedger(tmp_path / "ledger.db") as cli_ledger:
-        SendingSuspensions(cli_ledger).reverse(ANA, by="admin", at=T0 + 3 * HOUR)
+    SendingSuspensions(new_store()).reverse(ANA, by="admin", at=T0 + 3 * HOUR)
     daemon.clock.now += 1.0
     before_refresh = daemon.suspensions.is_suspended(ANA)
     daemon.clock.now += 1.0
@@ -192,13 +184,12 @@ def test_another_process_sees_a_reversal_within_the_refresh_interval(
 
 
 def test_another_process_sees_a_suspension_within_the_refresh_interval(
-    ledger: SqliteLedger, tmp_path: Path
+    ledger: LedgerStore, new_store: OpenStore
 ) -> None:
     daemon = Gateway(ledger, [THREE_HIGH_A_DAY])
     assert not daemon.suspensions.is_suspended(ANA)
 
-    with SqliteLedger(tmp_path / "ledger.db") as cli_ledger:
-        SendingSuspensions(cli_ledger).suspend(ANA, "oficio 123", T0)
+    SendingSuspensions(new_store()).suspend(ANA, "oficio 123", T0)
     daemon.clock.now += 2.0
 
     assert daemon.suspensions.is_suspended(ANA)

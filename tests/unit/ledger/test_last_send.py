@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 import redis
 
-from aduana.ledger import LastSendLedger, SqliteLedger
+from aduana.ledger import LastSendLedger
+from aduana.ledger.last_send_backend import LedgerStore
 from aduana.ledger.redis_last_send import RedisLastSendLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available
 from tests.support.required_servers import require_server
+from tests.unit.ledger.conftest import BACKENDS, store_opener
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
@@ -43,20 +45,15 @@ def redis_client(redis_server: RedisServer) -> Iterator[redis.Redis]:
     client.close()
 
 
-@pytest.fixture(params=["sqlite", "redis"])
+@pytest.fixture(params=[*BACKENDS, "redis"])
 def new_ledger(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[LedgerFactory]:
     """Makes ledgers of one backend with a given write interval."""
-    opened: list[SqliteLedger] = []
-    if request.param == "sqlite":
-
-        def sqlite(interval: timedelta) -> LastSendLedger:
-            opened.append(SqliteLedger(tmp_path / "ledger.db", write_interval=interval))
-            return opened[-1]
-
-        yield sqlite
-    else:
+    if request.param == "redis":
         client: redis.Redis = request.getfixturevalue("redis_client")
         yield lambda interval: RedisLastSendLedger(client, write_interval=interval)
+        return
+    opened: list[LedgerStore] = []
+    yield store_opener(request.param, request, tmp_path, opened)
     for ledger in opened:
         ledger.close()
 

@@ -1,15 +1,17 @@
-"""The violation ledger keeps each enforced refusal and answers by period and sender."""
+"""The violation ledger keeps each enforced refusal and answers by period and sender.
+
+Every ledger test runs against SQLite and PostgreSQL (``ledger`` in conftest.py).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from aduana.directory.account import Account
-from aduana.ledger import Severity, SqliteLedger, Violation
+from aduana.ledger import Severity, Violation
+from aduana.ledger.last_send_backend import LedgerStore
 from aduana.policy.verdict import Action, Reason
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
@@ -31,13 +33,7 @@ def _violation(at: datetime, severity: Severity = Severity.MEDIUM, address: str 
     )
 
 
-@pytest.fixture
-def ledger(tmp_path: Path) -> Iterator[SqliteLedger]:
-    with SqliteLedger(tmp_path / "ledger.db") as ledger:
-        yield ledger
-
-
-def test_returns_a_violation_exactly_as_recorded(ledger: SqliteLedger) -> None:
+def test_returns_a_violation_exactly_as_recorded(ledger: LedgerStore) -> None:
     violation = _violation(T0)
     ledger.record(violation)
 
@@ -53,7 +49,7 @@ def test_returns_a_violation_exactly_as_recorded(ledger: SqliteLedger) -> None:
     ],
 )
 def test_query_returns_the_period_oldest_first(
-    ledger: SqliteLedger, offsets: list[int], expected: list[int]
+    ledger: LedgerStore, offsets: list[int], expected: list[int]
 ) -> None:
     for offset in offsets:
         ledger.record(_violation(T0 + offset * HOUR))
@@ -63,7 +59,7 @@ def test_query_returns_the_period_oldest_first(
     assert [v.at for v in found] == [T0 + offset * HOUR for offset in expected]
 
 
-def test_counts_a_senders_violations_of_one_severity_since_a_time(ledger: SqliteLedger) -> None:
+def test_counts_a_senders_violations_of_one_severity_since_a_time(ledger: LedgerStore) -> None:
     ledger.record(_violation(T0 - HOUR, Severity.HIGH))
     ledger.record(_violation(T0, Severity.HIGH))
     ledger.record(_violation(T0 + HOUR, Severity.HIGH, address="Ana.Lopez@Edomex.gob.mx"))
