@@ -34,7 +34,7 @@ from structlog.typing import FilteringBoundLogger
 
 from aduana.config.loader import Settings
 from aduana.config.schema import NoticeDelivery
-from aduana.notice_spool import NoticeSpool, SpooledNotice
+from aduana.gateway.notice_spool import NoticeSpool, SpooledNotice
 from aduana.observability.metrics import Metrics
 from aduana.policy.verdict import Notice
 
