@@ -10,7 +10,7 @@ import pytest
 from aduana.cli import main
 from aduana.config.errors import ConfigError
 from aduana.config.loader import load_settings
-from aduana.ledger.last_send_backend import open_ledger
+from aduana.ledger.backends import open_ledger
 from aduana.ledger.postgres_store import PostgresLedger
 from aduana.ledger.sqlite_store import SqliteLedger
 from aduana.policy.vocabulary import VOCABULARY

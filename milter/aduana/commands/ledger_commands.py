@@ -27,7 +27,7 @@ from aduana.ledger import (
     render_json,
     violations_report,
 )
-from aduana.ledger.last_send_backend import LedgerStore, last_send_ledger, open_ledger
+from aduana.ledger.backends import LedgerStore, last_send_ledger, open_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics

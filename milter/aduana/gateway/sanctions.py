@@ -31,7 +31,7 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
-from aduana.ledger.last_send_backend import LedgerStore, last_send_ledger, open_ledger
+from aduana.ledger.backends import LedgerStore, last_send_ledger, open_ledger
 from aduana.ledger.review import SqliteReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import TransactionFacts

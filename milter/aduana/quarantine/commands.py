@@ -20,7 +20,7 @@ from aduana.directory.account import DirectoryUnavailableError
 from aduana.gateway.notices import Notifier, spool_dir
 from aduana.gateway.runtime import build_runtime
 from aduana.ledger import SendingSuspensions
-from aduana.ledger.last_send_backend import open_ledger
+from aduana.ledger.backends import open_ledger
 from aduana.ledger.review import SqliteReviewLedger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics

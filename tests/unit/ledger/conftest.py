@@ -10,8 +10,8 @@ from typing import Protocol
 import pytest
 
 from aduana.ledger import SqliteLedger
+from aduana.ledger.backends import LedgerStore
 from aduana.ledger.last_send import DEFAULT_WRITE_INTERVAL
-from aduana.ledger.last_send_backend import LedgerStore
 from tests.support.postgres_server import PostgresServer, require_postgresql
 
 BACKENDS = ("sqlite", "postgresql")

@@ -14,7 +14,7 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
-from aduana.ledger.last_send_backend import LedgerStore
+from aduana.ledger.backends import LedgerStore
 from aduana.policy.verdict import Action
 from tests.unit.ledger.conftest import OpenStore
 

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from aduana.ledger import LastSendLedger
-from aduana.ledger.last_send_backend import LedgerStore
+from aduana.ledger.backends import LedgerStore
 from aduana.ledger.redis_last_send import RedisLastSendLedger
 from aduana.state.redis_store import connect
 from tests.support.redis_server import RedisServer, redis_server_available

@@ -11,7 +11,7 @@ import pytest
 
 from aduana.directory.account import Account
 from aduana.ledger import Severity, Violation
-from aduana.ledger.last_send_backend import LedgerStore
+from aduana.ledger.backends import LedgerStore
 from aduana.policy.verdict import Action, Reason
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)

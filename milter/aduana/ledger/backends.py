@@ -1,5 +1,5 @@
 """Choosing where the ledger is kept (this node's SQLite file, or a shared PostgreSQL)
-and where account activity is kept (the ledger, or a shared Redis)."""
+and where the last sends are kept (the ledger, or a shared Redis)."""
 
 from __future__ import annotations
 
