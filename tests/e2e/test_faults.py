@@ -335,6 +335,8 @@ def test_broken_config_reloaded_under_load_keeps_the_old_one_serving(
             breakage(aduana.config_dir)
             aduana.process.hup()
             assert reloads_reach(aduana, "failure", failures)
+            # The metric can be scraped before the log line is written: wait for the event.
+            assert wait_until(lambda: len(aduana.events("config_reload_failed")) == failures)
             assert named in str(aduana.events("config_reload_failed")[-1]["problems"])
             shutil.rmtree(aduana.config_dir)
             shutil.copytree(good, aduana.config_dir)
