@@ -1,8 +1,8 @@
 """The review ledger (holds, reviews, approval uses) in the shared PostgreSQL database.
 
-With ``ledger.backend: postgresql`` a message held on one node can be listed,
-released or deleted from any node, its reviews are one history, and the
-approvals report counts the uses every node recorded. Connection, timeouts and
+With ``ledger.backend: postgresql`` the hold records of every node are in one
+table, the reviews are one history, and the approvals report counts the uses
+every node recorded. (The held messages stay in each node's MTA queue.) Connection, timeouts and
 outages behave as in `PostgresLedger` (one `PostgresConnection`): a server
 failure raises `LedgerUnavailableError`, the next call connects again.
 """
