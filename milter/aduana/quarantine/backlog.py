@@ -21,7 +21,7 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from aduana.ledger.activity import LedgerUnavailableError
-from aduana.ledger.review import ReviewAction, SqliteReviewLedger
+from aduana.ledger.review import ReviewAction, ReviewLedger
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage
 
@@ -37,7 +37,7 @@ class BacklogMonitor:
     def __init__(
         self,
         queue: HeldLister,
-        review: SqliteReviewLedger | None,
+        review: ReviewLedger | None,
         metrics: Metrics,
         logger: Any,
         clock: Callable[[], float] = time.time,

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from aduana.addresses import domain_of
 from aduana.checkpoint import never_suspended
 from aduana.explain import Submission, explain
-from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
+from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, ReviewLedger
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
 from aduana.runtime import Runtime
@@ -123,7 +123,7 @@ class ReleaseOutcome:
 class ReviewDesk:
     runtime: Runtime
     queue: HoldQueue
-    review: SqliteReviewLedger
+    review: ReviewLedger
     notify: Callable[[Notice], None]
     logger: Any
     clock: Callable[[], datetime]
