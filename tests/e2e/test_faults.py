@@ -19,6 +19,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -312,6 +313,10 @@ def _directory_gone(config_dir: Path) -> None:
     (config_dir / "directory" / "cuentas.yaml").rename(config_dir / "directory" / "old.yaml")
 
 
+def _reload_failures_logged(aduana: RunningAduana, count: int) -> bool:
+    return len(aduana.events("config_reload_failed")) == count
+
+
 def reloads_reach(aduana: RunningAduana, result: str, count: int) -> bool:
     return wait_until(lambda: aduana.metric("aduana_config_reloads_total", result=result) == count)
 
@@ -335,6 +340,8 @@ def test_broken_config_reloaded_under_load_keeps_the_old_one_serving(
             breakage(aduana.config_dir)
             aduana.process.hup()
             assert reloads_reach(aduana, "failure", failures)
+            # The metric can be scraped before the log line is written: wait for the event.
+            assert wait_until(partial(_reload_failures_logged, aduana, failures))
             assert named in str(aduana.events("config_reload_failed")[-1]["problems"])
             shutil.rmtree(aduana.config_dir)
             shutil.copytree(good, aduana.config_dir)

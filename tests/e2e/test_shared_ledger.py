@@ -1,4 +1,5 @@
-"""Many nodes, one ledger: two aduana daemons share violations and suspensions in PostgreSQL.
+"""Many nodes, one ledger: two aduana daemons share violations, suspensions and the
+review desk's records in PostgreSQL.
 
 Each daemon has its own Postfix, as two gateway nodes would; the database is a
 real PostgreSQL from Debian started for the test on 127.0.0.1.
@@ -16,6 +17,7 @@ from tests.support.postgres_server import PostgresServer, require_postgresql
 from .aduana_fixtures import RunningAduana, start_aduana
 from .harness import MilterFactory, PostfixFactory, PrivatePostfix, RecordingSink, send, wait_until
 from .harness.smtp_client import SendResult, Stage
+from .test_quarantine import OUTSIDER, REVIEWER, desk, hold
 
 JEFE = "analista.prueba@sre.gob.mx"
 DIRECTOR = "director.prueba@sre.gob.mx"
@@ -146,3 +148,47 @@ def test_a_refusal_stands_when_its_violation_cannot_be_written(
     [event] = aduana.events("ledger_unavailable")
     assert event["record"] == "violation"
     assert aduana.process.alive
+
+
+def test_a_review_on_one_node_is_counted_by_the_other_from_the_shared_database(
+    database: PostgresServer,
+    postfix_factory: PostfixFactory,
+    milter_factory: MilterFactory,
+    sink: RecordingSink,
+    tmp_path: Path,
+) -> None:
+    """The review desk's records (holds, reviews) are in PostgreSQL, not in each node.
+
+    ``database`` comes first: it stops after the daemons, whose backlog refresh would
+    otherwise log the database going away."""
+    nodes: list[tuple[RunningAduana, PrivatePostfix]] = []
+    for name in ("a", "b"):
+        gateway = postfix_factory()
+        extra = (
+            f"notices:\n  smtp_host: 127.0.0.1\n  smtp_port: {gateway.port}\n"
+            f"quarantine:\n  postfix_config_dir: {gateway.config_dir}\n"
+            "  backlog_refresh_seconds: 1\n"
+        )
+        aduana = start_aduana(milter_factory, tmp_path / name, extra, shared_ledger(database))
+        gateway.set_milter(aduana.process.postfix_spec)
+        nodes.append((aduana, gateway))
+    (node_a, gateway_a), (node_b, _) = nodes
+    queue_id = hold(gateway_a, "Informe")
+    assert wait_until(
+        lambda: node_a.metric("aduana_quarantine_held_messages", clause="SRE 9.i") == 1, 10
+    )
+    released = desk(
+        node_a, "release", queue_id, "--override", "--by", REVIEWER,
+        "--reason", "Autorizado por oficio DGCI/123/2026",
+    )  # fmt: skip
+    assert released.returncode == 0, released.stderr
+    assert sink.wait_for(lambda d: OUTSIDER in d.rcpt_tos, timeout=15)
+    # Node B holds nothing itself; it counts the review node A's desk wrote to the database.
+    assert wait_until(
+        lambda: (
+            node_b.metric("aduana_quarantine_reviews_total", action="released", override="true")
+            == 1
+        ),
+        10,
+    )
+    assert not (tmp_path / "a" / "var" / "ledger.sqlite").exists()

@@ -1,9 +1,11 @@
-"""The review desk's parts without a Postfix: the hold header, the review ledger, the
-desk over a hand-written hold queue, and the approvals report with its uses."""
+"""The review desk's parts without a Postfix: the hold header, the review ledger (in a
+SQLite file and in a real PostgreSQL), the desk over a hand-written hold queue, and the
+approvals report with its uses."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -17,23 +19,27 @@ from aduana.cli import main
 from aduana.commands.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
 from aduana.commands.explain import Submission, explain
 from aduana.gateway.runtime import Runtime
+from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import (
     ApprovalUse,
     HeldReason,
     HoldRecord,
     Review,
     ReviewAction,
+    ReviewLedger,
     SqliteReviewLedger,
     record_decision,
 )
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.verdict import Action, Notice, Reason, Verdict
 from aduana.quarantine.backlog import UNRECORDED, BacklogMonitor
 from aduana.quarantine.desk import ListFilter, ReviewDesk
 from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_hold_header
 from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage, Submitter
 from tests.conftest import SHIPPED_CONFIG
+from tests.support.postgres_server import PostgresServer
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 LATER = NOW + timedelta(minutes=1)
@@ -64,14 +70,45 @@ def test_unreadable_hold_header_gives_no_reasons(value: str) -> None:
     assert parse_hold_header(value) == ()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+OpenReview = Callable[[], ReviewLedger]
+
+
+@pytest.fixture(params=BACKENDS)
+def new_review(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[OpenReview]:
+    """Opens review ledgers of one backend (as nodes or the CLI would), all onto the same
+    empty file or database."""
+    opened: list[ReviewLedger] = []
+
+    def open_sqlite() -> ReviewLedger:
+        opened.append(SqliteReviewLedger(tmp_path / "ledger.sqlite"))
+        return opened[-1]
+
+    opener = open_sqlite
+    if request.param == "postgresql":
+        from aduana.ledger.postgres_review import PostgresReviewLedger
+
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server.reset()
+
+        def open_postgres() -> ReviewLedger:
+            opened.append(PostgresReviewLedger(server.dsn, password=server.password))
+            return opened[-1]
+
+        opener = open_postgres
+    yield opener
+    for ledger in opened:
+        ledger.close()
+
+
 @pytest.fixture
-def review(tmp_path: Path) -> Any:
-    with SqliteReviewLedger(tmp_path / "ledger.sqlite") as ledger:
-        yield ledger
+def review(new_review: OpenReview) -> ReviewLedger:
+    return new_review()
 
 
 def test_daemon_records_a_hold_and_each_approval_that_waived_a_reason(
-    review: SqliteReviewLedger,
+    review: ReviewLedger,
 ) -> None:
     facts = TransactionFacts(Envelope(JEFE), content=MessageContent(size=10, queue_id="ABC123"))
     held = Reason("dlp.classified_marking", "SRE 9.i", "marca reservada", Action.QUARANTINE)
@@ -88,6 +125,59 @@ def test_daemon_records_a_hold_and_each_approval_that_waived_a_reason(
             "OF/1", "mass_mailing.rate", "SRE 9.g", "2026-06-01", 2, NOW + timedelta(minutes=1)
         )
     ]
+
+
+def test_a_hold_and_its_review_recorded_by_one_node_are_seen_by_another(
+    new_review: OpenReview,
+) -> None:
+    node_a, node_b = new_review(), new_review()
+    reasons = (HeldReason("dlp.classified_marking", "SRE 9.i", "marca reservada"),)
+    node_a.record_hold(HoldRecord("ABC123", NOW, reasons))
+    node_a.record_hold(HoldRecord("ABC123", LATER, ()))
+    assert node_b.holds(["ABC123", "ABC123", "OTHER"]) == {
+        "ABC123": HoldRecord("ABC123", LATER, ())
+    }
+    review = Review(
+        NOW, "ABC123", ReviewAction.RELEASED, "revisora", "sin marca", True, "quarantine",
+        ("SRE 9.i", "EDOMEX Cancelación"), JEFE,
+    )  # fmt: skip
+    node_b.record_review(review)
+    assert node_a.reviews("ABC123") == [review]
+    assert node_a.reviews() == [review]
+    assert node_a.reviews("OTHER") == []
+    assert node_a.review_counts() == {(ReviewAction.RELEASED, True): 1}
+    node_a.record_approval_uses([("OF/1", "mass_mailing.rate", "SRE 9.g")], LATER)
+    node_b.record_approval_uses([("OF/1", "mass_mailing.rate", "SRE 9.g")], NOW)
+    assert node_b.approval_uses() == [
+        ApprovalUse("OF/1", "mass_mailing.rate", "SRE 9.g", "2026-06-01", 2, LATER)
+    ]
+
+
+def test_a_database_outage_shows_in_the_backlog_gauge_until_the_server_is_back(
+    postgres_server: PostgresServer,
+) -> None:
+    from aduana.ledger.postgres_review import PostgresReviewLedger
+
+    postgres_server.reset()
+    metrics = Metrics.create(CollectorRegistry())
+    queue = FakeHoldQueue({"A": (queued("A", timedelta(hours=2)), b"")})
+    with PostgresReviewLedger(postgres_server.dsn, password=postgres_server.password) as review:
+        review.record_hold(HoldRecord("A", NOW, (HeldReason("dlp.x", "SRE 9.i", ""),)))
+        monitor = BacklogMonitor(
+            queue, review, metrics, structlog.get_logger("aduana"), NOW.timestamp
+        )
+        sample = metrics.registry.get_sample_value
+        postgres_server.stop()
+        try:
+            with pytest.raises(LedgerUnavailableError, match=r"postgresql 127\.0\.0\.1:\d+/aduana"):
+                review.holds(["A"])
+            assert monitor.refresh() is False
+            assert sample("aduana_quarantine_backlog_unreadable") == 1
+        finally:
+            postgres_server.start()
+        assert monitor.refresh() is True
+        assert sample("aduana_quarantine_backlog_unreadable") == 0
+        assert sample("aduana_quarantine_held_messages", {"clause": "SRE 9.i"}) == 1
 
 
 class FakeHoldQueue:
@@ -135,7 +225,7 @@ def raw(body: str, hold: str = "dlp.classified_marking (SRE 9.i)") -> bytes:
 
 
 @pytest.fixture
-def desk_parts(shipped_runtime: Runtime, review: SqliteReviewLedger) -> Any:
+def desk_parts(shipped_runtime: Runtime, review: ReviewLedger) -> Any:
     queue = FakeHoldQueue(
         {
             "OLD1": (queued("OLD1", timedelta(days=3)), raw("RESERVADO\n\nInforme.")),
@@ -181,7 +271,7 @@ def test_release_after_a_passing_recheck_tells_the_sender(desk_parts: Any) -> No
 
 
 def test_release_refused_by_the_recheck_changes_nothing_and_tells_nobody(
-    desk_parts: Any, review: SqliteReviewLedger
+    desk_parts: Any, review: ReviewLedger
 ) -> None:
     desk, queue, notices = desk_parts
     outcome = desk.release("OLD1", by="revisora", reason="parece bien")
@@ -200,7 +290,7 @@ def test_unknown_queue_id_is_not_held(desk_parts: Any) -> None:
 
 
 def test_backlog_gauges_by_clause_and_reviews_counted_from_the_ledger(
-    review: SqliteReviewLedger,
+    review: ReviewLedger,
 ) -> None:
     metrics = Metrics.create(CollectorRegistry())
     queue = FakeHoldQueue(
@@ -251,7 +341,7 @@ def test_approvals_report_lists_status_expiry_and_uses(shipped_runtime: Runtime)
 
 
 def test_mass_mailing_waived_by_an_approval_is_recorded_as_its_use(
-    shipped_runtime: Runtime, review: SqliteReviewLedger
+    shipped_runtime: Runtime, review: ReviewLedger
 ) -> None:
     """The register's bulletin approval waives the recipients limit for its unit."""
     recipients = tuple(f"persona{i}@sre.gob.mx" for i in range(70))
@@ -270,19 +360,35 @@ def test_mass_mailing_waived_by_an_approval_is_recorded_as_its_use(
     )
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_report_approvals_command_reads_the_uses_the_daemon_recorded(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    backend: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], request: pytest.FixtureRequest
 ) -> None:
     config_dir = tmp_path / "config"
     shutil.copytree(SHIPPED_CONFIG.parent, config_dir)
     config = config_dir / "aduana.yaml"
     ledger = tmp_path / "ledger.sqlite"
     text = config.read_text(encoding="utf-8").replace("/var/lib/aduana/ledger.sqlite", str(ledger))
+    review: ReviewLedger
+    if backend == "sqlite":
+        review = SqliteReviewLedger(ledger)
+    else:
+        from aduana.ledger.postgres_review import PostgresReviewLedger
+
+        server: PostgresServer = request.getfixturevalue("postgres_server")
+        server.reset()
+        (config_dir / "ledger-db.password").write_text(server.password + "\n", encoding="utf-8")
+        block = (
+            "  backend: postgresql\n  postgresql:\n"
+            f'    dsn: "{server.dsn}"\n    password_file: ledger-db.password\n'
+        )
+        text = text.replace("  backend: sqlite\n", block, 1)
+        review = PostgresReviewLedger(server.dsn, password=server.password)
     config.write_text(text, encoding="utf-8")
-    with SqliteReviewLedger(ledger) as review:
-        uses = [("SRE/OM/0456/2026", "mass_mailing.rate", "SRE 9.g")]
-        review.record_approval_uses(uses, NOW)
-        review.record_approval_uses(uses, LATER)
+    uses = [("SRE/OM/0456/2026", "mass_mailing.rate", "SRE 9.g")]
+    review.record_approval_uses(uses, NOW)
+    review.record_approval_uses(uses, LATER)
+    review.close()
     assert main(["report", "approvals", "--config", str(config), "--on", "2026-06-01"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("reference,status,organisation,valid_from,valid_until")
@@ -301,5 +407,5 @@ def test_recheck_sees_a_sending_suspension_decided_after_the_hold(desk_parts: An
     assert outcome.released is False
     assert notices == []
     assert outcome.recheck.action is Action.REJECT
-    assert [r.rule for r in outcome.recheck.reasons] == ["identity.sending_suspended"]
+    assert [r.rule for r in outcome.recheck.reasons] == [RuleId.SENDING_SUSPENDED]
     assert queue.released == []

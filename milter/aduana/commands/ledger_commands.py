@@ -27,8 +27,12 @@ from aduana.ledger import (
     render_json,
     violations_report,
 )
-from aduana.ledger.backends import LedgerStore, last_send_ledger, open_ledger
-from aduana.ledger.review import SqliteReviewLedger
+from aduana.ledger.backends import (
+    LedgerStore,
+    last_send_ledger,
+    open_ledger,
+    open_review_ledger,
+)
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
 
@@ -46,11 +50,11 @@ def run_command(args: argparse.Namespace) -> int:
             return _inactive(args, runtime, ledger, now)
         if args.report == "approvals":
             today = args.on or now.astimezone(settings.zone).date()
-            # Approval uses stay in the node's SQLite file (ledger/review.py).
-            path = settings.path(settings.daemon.ledger.path)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with SqliteReviewLedger(path) as review:
+            review = open_review_ledger(settings)
+            try:
                 rows = approvals_usage(settings.approvals, review.approval_uses(), today)
+            finally:
+                review.close()
             print(render_usage(rows, args.format), end="")
             return 0
         until = _midnight(args.until) if args.until else now

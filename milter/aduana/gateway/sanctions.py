@@ -31,8 +31,13 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
-from aduana.ledger.backends import LedgerStore, last_send_ledger, open_ledger
-from aduana.ledger.review import SqliteReviewLedger, record_decision
+from aduana.ledger.backends import (
+    LedgerStore,
+    last_send_ledger,
+    open_ledger,
+    open_review_ledger,
+)
+from aduana.ledger.review import ReviewLedger, record_decision
 from aduana.observability.metrics import Metrics
 from aduana.policy.facts import TransactionFacts
 from aduana.policy.rule_ids import RuleId
@@ -59,8 +64,8 @@ class Sanctions:
     escalator: Escalator
     metrics: Metrics
     logger: FilteringBoundLogger
-    review: SqliteReviewLedger | None = None
-    """Hold records and approval uses (ledger/review.py), in the same file."""
+    review: ReviewLedger | None = None
+    """Hold records and approval uses (ledger/review.py), beside the ledger."""
 
     @classmethod
     def open(cls, settings: Settings, metrics: Metrics, logger: FilteringBoundLogger) -> Sanctions:
@@ -75,10 +80,7 @@ class Sanctions:
         ]
         escalator = Escalator(policies, ledger, suspensions)
         activity = last_send_ledger(settings, ledger)
-        # Hold records and approval uses stay in this node's SQLite file, whatever the backend.
-        path = settings.path(ledger_settings.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        review = SqliteReviewLedger(path)
+        review = open_review_ledger(settings)
         return cls(
             ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
         )

@@ -92,30 +92,11 @@ class PostgresLedger:
         statement_timeout: float = 2.0,
     ) -> None:
         self._throttle = WriteThrottle(write_interval)
-        self._lock = threading.Lock()
-        self._connection: psycopg.Connection[tuple[Any, ...]] | None = None
-        self._schema_ready = False
-        self._where = _describe(dsn)
-        self._conninfo = make_conninfo(
-            dsn,
-            password=password,
-            connect_timeout=connect_timeout,
-            application_name="aduana",
-            # client_min_messages=error: libpq hands notices and warnings to a ctypes
-            # callback, which re-enters Python through PyGILState in a libmilter
-            # thread whose thread state pymilter made by hand. With notices on
-            # ("relation already exists, skipping"), MAIL FROM replies were lost
-            # now and then (Postfix: "can't read SMFIC_MAIL reply packet header").
-            options=(
-                f"-c statement_timeout={int(statement_timeout * 1000)} -c timezone=UTC"
-                " -c client_min_messages=error"
-            ),
-            keepalives=1,
-            keepalives_idle=5,
-            keepalives_interval=2,
-            keepalives_count=2,
-            tcp_user_timeout=int((connect_timeout + statement_timeout) * 1000),
-        )
+        self._database = PostgresConnection(
+            dsn, _SCHEMA, password=password, connect_timeout=connect_timeout,
+            statement_timeout=statement_timeout,
+        )  # fmt: skip
+        self._using = self._database.using
 
     # activity
 
@@ -227,8 +208,7 @@ class PostgresLedger:
     # lifecycle
 
     def close(self) -> None:
-        with self._lock:
-            self._drop()
+        self._database.close()
 
     def __enter__(self) -> PostgresLedger:
         return self
@@ -241,8 +221,48 @@ class PostgresLedger:
     ) -> None:
         self.close()
 
+
+class PostgresConnection:
+    """One autocommit connection behind a lock, opened again after a failure; ``schema``
+    (which takes its own advisory lock) runs once, on the first connection."""
+
+    def __init__(
+        self,
+        dsn: str,
+        schema: str,
+        *,
+        password: str | None,
+        connect_timeout: int,
+        statement_timeout: float,
+    ) -> None:
+        self._schema = schema
+        self._lock = threading.Lock()
+        self._connection: psycopg.Connection[tuple[Any, ...]] | None = None
+        self._schema_ready = False
+        self._where = _describe(dsn)
+        self._conninfo = make_conninfo(
+            dsn,
+            password=password,
+            connect_timeout=connect_timeout,
+            application_name="aduana",
+            # client_min_messages=error: libpq hands notices and warnings to a ctypes
+            # callback, which re-enters Python through PyGILState in a libmilter
+            # thread whose thread state pymilter made by hand. With notices on
+            # ("relation already exists, skipping"), MAIL FROM replies were lost
+            # now and then (Postfix: "can't read SMFIC_MAIL reply packet header").
+            options=(
+                f"-c statement_timeout={int(statement_timeout * 1000)} -c timezone=UTC"
+                " -c client_min_messages=error"
+            ),
+            keepalives=1,
+            keepalives_idle=5,
+            keepalives_interval=2,
+            keepalives_count=2,
+            tcp_user_timeout=int((connect_timeout + statement_timeout) * 1000),
+        )
+
     @contextmanager
-    def _using(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
+    def using(self) -> Iterator[psycopg.Connection[tuple[Any, ...]]]:
         with self._lock:
             try:
                 yield self._connect()
@@ -251,6 +271,10 @@ class PostgresLedger:
                 self._drop()
                 raise LedgerUnavailableError(f"postgresql {self._where}: {error}") from error
 
+    def close(self) -> None:
+        with self._lock:
+            self._drop()
+
     def _connect(self) -> psycopg.Connection[tuple[Any, ...]]:
         connection = self._connection
         if connection is None or connection.closed:
@@ -258,7 +282,7 @@ class PostgresLedger:
             self._connection = connection
         if not self._schema_ready:
             with connection.transaction():
-                connection.execute(_SCHEMA)
+                connection.execute(self._schema)
             self._schema_ready = True
         return connection
 

@@ -1,7 +1,9 @@
 """The review ledger: held messages, what reviewers did with them, and uses of approvals.
 
-Three records, kept beside the violations in the same SQLite file (its own
-connection and tables, so the core ledger's schema is untouched):
+Three records, kept beside the violations: in the node's SQLite file (its own
+connection and tables, so the core ledger's schema is untouched), or in the
+shared PostgreSQL database when ``ledger.backend: postgresql``
+(ledger/postgres_review.py), so every node and every reviewer sees the same:
 
 - ``holds``: written by the daemon when it holds a message, keyed by queue id.
   With it the backlog gauges and ``aduana quarantine list`` know each held
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
+from typing import Protocol
 
 from aduana.ledger.last_send import LedgerUnavailableError, from_micros, to_micros
 from aduana.policy.facts import TransactionFacts
@@ -120,6 +123,32 @@ class ApprovalUse:
     day: str
     uses: int
     last: datetime
+
+
+class ReviewLedger(Protocol):
+    """Holds, reviews and approval uses; raises `LedgerUnavailableError` when unreachable."""
+
+    def record_hold(self, record: HoldRecord) -> None: ...
+
+    def holds(self, queue_ids: Iterable[str]) -> Mapping[str, HoldRecord]:
+        """The latest hold record of each queue id that has one."""
+        ...
+
+    def record_review(self, review: Review) -> None: ...
+
+    def reviews(self, queue_id: str | None = None) -> list[Review]:
+        """Every review (of ``queue_id`` only, when given), oldest first."""
+        ...
+
+    def review_counts(self) -> Mapping[tuple[ReviewAction, bool], int]: ...
+
+    def record_approval_uses(self, uses: Sequence[tuple[str, str, str]], at: datetime) -> None:
+        """One use of each (reference, rule, clause), on ``at``'s UTC day."""
+        ...
+
+    def approval_uses(self) -> list[ApprovalUse]: ...
+
+    def close(self) -> None: ...
 
 
 class SqliteReviewLedger:
@@ -268,7 +297,7 @@ class SqliteReviewLedger:
 
 
 def record_decision(
-    review: SqliteReviewLedger, facts: TransactionFacts, verdict: Verdict, at: datetime
+    review: ReviewLedger, facts: TransactionFacts, verdict: Verdict, at: datetime
 ) -> None:
     """After each decision: the hold record of a held message, and the approvals used."""
     queue_id = facts.content.queue_id if facts.content else None

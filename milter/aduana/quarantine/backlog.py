@@ -23,7 +23,7 @@ from typing import Protocol
 from structlog.typing import FilteringBoundLogger
 
 from aduana.ledger.last_send import LedgerUnavailableError
-from aduana.ledger.review import ReviewAction, SqliteReviewLedger
+from aduana.ledger.review import ReviewAction, ReviewLedger
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage
 
@@ -39,7 +39,7 @@ class BacklogMonitor:
     def __init__(
         self,
         queue: HeldLister,
-        review: SqliteReviewLedger | None,
+        review: ReviewLedger | None,
         metrics: Metrics,
         logger: FilteringBoundLogger,
         clock: Callable[[], float] = time.time,

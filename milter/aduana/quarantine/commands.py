@@ -20,8 +20,7 @@ from aduana.directory.account import DirectoryUnavailableError
 from aduana.gateway.notices import Notifier, spool_dir
 from aduana.gateway.runtime import build_runtime
 from aduana.ledger import SendingSuspensions
-from aduana.ledger.backends import open_ledger
-from aduana.ledger.review import SqliteReviewLedger
+from aduana.ledger.backends import open_ledger, open_review_ledger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
 from aduana.policy.verdict import Verdict
@@ -37,11 +36,10 @@ def run_command(args: argparse.Namespace) -> int:
     quarantine = settings.daemon.quarantine
     if args.postfix_config_dir is not None:
         quarantine = quarantine.model_copy(update={"postfix_config_dir": args.postfix_config_dir})
-    ledger_path = settings.path(settings.daemon.ledger.path)
-    ledger_path.parent.mkdir(parents=True, exist_ok=True)
     logger = _audit_logger()
     with ExitStack() as stack:
-        review = stack.enter_context(SqliteReviewLedger(ledger_path))
+        review = open_review_ledger(settings)
+        stack.callback(review.close)
         ledger = open_ledger(settings)
         stack.callback(ledger.close)
         suspensions = SendingSuspensions(ledger)

@@ -24,7 +24,7 @@ from structlog.typing import FilteringBoundLogger
 from aduana.commands.explain import Submission, explain
 from aduana.gateway.checkpoint import never_suspended
 from aduana.gateway.runtime import Runtime
-from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, SqliteReviewLedger
+from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, ReviewLedger
 from aduana.mta.addresses import domain_of
 from aduana.policy.organisations import organisation_of
 from aduana.policy.verdict import Action, Notice, Verdict
@@ -126,7 +126,7 @@ class ReleaseOutcome:
 class ReviewDesk:
     runtime: Runtime
     queue: HoldQueue
-    review: SqliteReviewLedger
+    review: ReviewLedger
     notify: Callable[[Notice], None]
     logger: FilteringBoundLogger
     clock: Callable[[], datetime]

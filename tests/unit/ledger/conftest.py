@@ -1,4 +1,5 @@
-"""The ledger backends every contract test runs against: SQLite and a real PostgreSQL."""
+"""The ledger backends every contract test runs against: SQLite and a real PostgreSQL
+(``postgres_server`` is in tests/unit/conftest.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 from aduana.ledger import SqliteLedger
 from aduana.ledger.backends import LedgerStore
 from aduana.ledger.last_send import DEFAULT_WRITE_INTERVAL
-from tests.support.postgres_server import PostgresServer, require_postgresql
+from tests.support.postgres_server import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -21,13 +22,6 @@ class OpenStore(Protocol):
     """Opens one more ledger onto the test's store, as another node or the CLI would."""
 
     def __call__(self, write_interval: timedelta = DEFAULT_WRITE_INTERVAL) -> LedgerStore: ...
-
-
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
-    """A real PostgreSQL from Debian on 127.0.0.1, shared by the session's ledger tests."""
-    with PostgresServer(require_postgresql()) as server:
-        yield server
 
 
 def store_opener(
