@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from email.message import EmailMessage
 from pathlib import Path
 
-from aduana.antivirus import ClamdScanner
 from aduana.config.schema import AntivirusSettings
+from aduana.gateway.antivirus import ClamdScanner
 from tests.support.clamd import ClamdServer
 
 MIB = 1024 * 1024

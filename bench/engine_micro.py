@@ -1,16 +1,16 @@
 """The engine alone, in process, no SMTP: where a message's CPU time goes.
 
-Each message is replayed as ``aduana.explain.explain`` replays it (both
+Each message is replayed as ``aduana.commands.explain.explain`` replays it (both
 checkpoints, fresh counters), with a timer around each stage:
 
 - ``mail_from``: directory look-ups and the envelope-only decision;
 - ``spool``: headers and body into the TransactionBuilder;
 - ``inspect``: ``aduana.inspect.inspect_message`` (MIME walk, libmagic, archives);
-- ``text``: ``aduana.message_text.message_text`` (body, PDF and Office text);
+- ``text``: ``aduana.content.message_text.message_text`` (body, PDF and Office text);
 - ``activity``: counters and the one-to-one fingerprint of the body text;
 - ``decide``: the pure engine, ``aduana.policy.engine.decide``.
 
-The stages call the same functions as ``aduana.checkpoint.at_end_of_message``,
+The stages call the same functions as ``aduana.gateway.checkpoint.at_end_of_message``,
 and every replay checks that its verdict equals ``explain``'s.
 
 ``parallel_inspection`` measures inspection + text extraction with threads
@@ -34,15 +34,15 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
-from aduana.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
-from aduana.explain import Submission, explain
-from aduana.facts import Envelope
+from aduana.commands.explain import Submission, explain
+from aduana.content.message_text import body_text, message_text
+from aduana.gateway.checkpoint import ENVELOPE_ACTIONS, at_mail_from, inspection_limits, needs_text
+from aduana.gateway.runtime import Runtime, build_runtime
+from aduana.gateway.send_counts import SendCounter
 from aduana.inspect import InspectionLimits, inspect_message
-from aduana.message_text import body_text, message_text
 from aduana.observability.metrics import Metrics
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime, build_runtime
+from aduana.policy.facts import Envelope
 from aduana.state import MemoryCounterStore
 
 from .messages import Mix, recipient_for
@@ -103,7 +103,7 @@ def replay(runtime: Runtime, submission: Submission, now: float) -> StageTimes:
     text = message_text(builder.message) if needs_text(settings, facts) else None
     facts = replace(facts, content=replace(facts.content, inspection=inspection, text=text))
     lap("text")
-    activity = ActivityCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
+    activity = SendCounter(MemoryCounterStore(), Metrics.create(CollectorRegistry()))
     # As at_end_of_message: the fingerprint reads the body text already extracted.
     body_of = (lambda: text.body) if text is not None else (lambda: body_text(builder.message))
     sender_activity, pending = activity.gather(settings, facts, body_of, now)
@@ -123,7 +123,7 @@ class SetResult:
     name: str
     messages: int
     rounds: int
-    explain_per_second: float  # whole replays through aduana.explain.explain
+    explain_per_second: float  # whole replays through aduana.commands.explain.explain
     stage_ms: dict[str, float]  # mean per message
     actions: dict[str, int]
 
@@ -255,7 +255,7 @@ class MemoryResult:
 def memory_by_stage(runtime: Runtime, mix: Mix) -> MemoryResult:
     """What one message of ``mix`` costs in memory at each step of end of message.
 
-    ``body_text`` is the second parse that ``ActivityCounter.gather`` asks for (the
+    ``body_text`` is the second parse that ``SendCounter.gather`` asks for (the
     one-to-one fingerprint reads only the body, but parses the whole message).
     """
     data = mix_submissions(mix, 1)[0].message

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from aduana.runtime import Runtime, build_runtime
+from aduana.gateway.runtime import Runtime, build_runtime
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config" / "aduana.yaml"

@@ -15,21 +15,22 @@ from typing import Any
 import Milter
 import structlog
 from prometheus_client import CollectorRegistry, start_http_server
+from structlog.typing import FilteringBoundLogger
 
-from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
 from aduana.config.errors import ConfigError
+from aduana.config.quarantine import QuarantineSettings
 from aduana.config.schema import InspectionSettings
-from aduana.inspection_pool import InlineInspector, Inspector, PooledInspector
-from aduana.notices import Notifier, spool_dir
+from aduana.gateway.inspection_pool import InlineInspector, Inspector, PooledInspector
+from aduana.gateway.notices import Notifier, spool_dir
+from aduana.gateway.runtime import Runtime, RuntimeHolder, build_runtime
+from aduana.gateway.sanctions import Sanctions
+from aduana.gateway.send_counts import SendCounter
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.observability import systemd
 from aduana.observability.logging import configure_logging
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.backlog import BacklogMonitor
 from aduana.quarantine.hold_queue import PostfixHoldQueue
-from aduana.quarantine.settings import QuarantineSettings
-from aduana.runtime import Runtime, RuntimeHolder, build_runtime
-from aduana.sanctions import Sanctions
 from aduana.state import StoreState, StoreStateChange
 from aduana.state.build import build_counter_store
 
@@ -43,7 +44,7 @@ class Daemon:
     config_file: Path
     holder: RuntimeHolder
     metrics: Metrics
-    logger: Any
+    logger: FilteringBoundLogger
     stop_requested: threading.Event = field(default_factory=threading.Event)
     reload_requested: threading.Event = field(default_factory=threading.Event)
     milter_error: list[BaseException] = field(default_factory=list)
@@ -92,14 +93,18 @@ def _summary(runtime: Runtime) -> dict[str, Any]:
     }
 
 
-def _warn_about_restart_only_changes(logger: Any, old: Runtime, new: Runtime) -> None:
+def _warn_about_restart_only_changes(
+    logger: FilteringBoundLogger, old: Runtime, new: Runtime
+) -> None:
     before, after = old.settings.daemon, new.settings.daemon
     for name in ("milter", "metrics", "logging", "state", "ledger", "notices", "quarantine"):
         if getattr(before, name) != getattr(after, name):
             logger.warning("config_change_needs_restart", section=name)
 
 
-def _state_reporter(metrics: Metrics, logger: Any) -> Callable[[StoreStateChange], None]:
+def _state_reporter(
+    metrics: Metrics, logger: FilteringBoundLogger
+) -> Callable[[StoreStateChange], None]:
     def report(change: StoreStateChange) -> None:
         degraded = change.state is StoreState.DEGRADED
         metrics.state_degraded.set(1 if degraded else 0)
@@ -111,7 +116,9 @@ def _state_reporter(metrics: Metrics, logger: Any) -> Callable[[StoreStateChange
     return report
 
 
-def _directory_reporter(metrics: Metrics, logger: Any) -> Callable[[bool, str], None]:
+def _directory_reporter(
+    metrics: Metrics, logger: FilteringBoundLogger
+) -> Callable[[bool, str], None]:
     def report(healthy: bool, reason: str) -> None:
         metrics.directory_degraded.set(0 if healthy else 1)
         if healthy:
@@ -134,7 +141,10 @@ def _inspector(settings: InspectionSettings) -> Inspector:
 
 
 def _backlog_monitor(
-    settings: QuarantineSettings, sanctions: Sanctions | None, metrics: Metrics, logger: Any
+    settings: QuarantineSettings,
+    sanctions: Sanctions | None,
+    metrics: Metrics,
+    logger: FilteringBoundLogger,
 ) -> BacklogMonitor | None:
     """Reads the hold queue for the backlog gauges, unless backlog_refresh_seconds is 0."""
     if settings.backlog_refresh_seconds == 0:
@@ -168,7 +178,7 @@ def run(config_file: Path) -> int:
             logger=logger,
             clock=time.monotonic,
             wall_clock=time.time,
-            activity=ActivityCounter(store, metrics),
+            send_counts=SendCounter(store, metrics),
             sanctions=sanctions,
             notifier=notifier,
             inspector=inspector,

@@ -100,14 +100,14 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return commands.run_command(args)
     if args.command in ("report", "accounts"):
-        from aduana import ledger_commands
+        from aduana.commands import ledger_commands
 
         return ledger_commands.run_command(args)
-    from aduana.runtime import build_runtime
+    from aduana.gateway.runtime import build_runtime
 
     runtime = build_runtime(args.config)
     if args.command == "approvals":
-        from aduana.approvals_report import render_approvals
+        from aduana.commands.approvals_report import render_approvals
 
         today = args.on or datetime.now(runtime.settings.zone).date()
         print(render_approvals(runtime.settings.approvals, today, args.format))
@@ -116,7 +116,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         organisations = ", ".join(o.id for o in runtime.settings.organisations)
         print(f"{args.config}: OK (organisations: {organisations})")
         return 0
-    from aduana.explain import Submission, explain, verdict_as_json
+    from aduana.commands.explain import Submission, explain, verdict_as_json
 
     submission = Submission(
         sender=args.sender,

@@ -13,10 +13,10 @@ import structlog
 from Milter.testctx import TestCtx
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.send_counts import SendCounter
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
 from aduana.state import MemoryCounterStore
 
 NOW = 1_795_000_000.0
@@ -69,7 +69,7 @@ def replay(shipped_runtime: Runtime) -> Iterator[Replay]:
             logger=structlog.get_logger("aduana"),
             clock=iter(range(1_000_000)).__next__,
             wall_clock=lambda: NOW,
-            activity=ActivityCounter(MemoryCounterStore(), metrics),
+            send_counts=SendCounter(MemoryCounterStore(), metrics),
         )
         install_session_factory(services)
         ctx = TestCtx()

@@ -15,15 +15,15 @@ import structlog
 from Milter import testctx
 from prometheus_client import CollectorRegistry
 
-from aduana.activity import ActivityCounter
-from aduana.adapter.session import SessionServices, install_session_factory
-from aduana.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
+from aduana.gateway.runtime import Runtime
+from aduana.gateway.send_counts import SendCounter
+from aduana.gateway.session import SessionServices, install_session_factory
 from aduana.inspect import MessageInspection, UninspectablePart
 from aduana.observability.audit import record_decision
 from aduana.observability.metrics import Metrics
-from aduana.runtime import Runtime
+from aduana.policy.facts import Envelope, MessageContent, ScanResult, TransactionFacts, VirusScan
+from aduana.policy.verdict import Action, Verdict
 from aduana.state import MemoryCounterStore
-from aduana.verdict import Action, Verdict
 from tests.adapter.conftest import NOW, Replay
 from tests.support.transactions import INTERNET_CLIENT
 
@@ -64,7 +64,7 @@ def av_replay(shipped_runtime: Runtime, scanner: FixedScanner) -> Iterator[Repla
             logger=structlog.get_logger("aduana"),
             clock=iter(range(1_000_000)).__next__,
             wall_clock=lambda: NOW,
-            activity=ActivityCounter(MemoryCounterStore(), metrics),
+            send_counts=SendCounter(MemoryCounterStore(), metrics),
         )
         install_session_factory(services)
         ctx = testctx.TestCtx()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import Milter
 import pytest
 
-from aduana.facts import Envelope
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
+from aduana.policy.facts import Envelope
 from tests.adapter.conftest import Replay
 
 MIB = 1024 * 1024

@@ -16,9 +16,9 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from aduana.config.schema import NoticeDelivery
-from aduana.notices import Notifier
+from aduana.gateway.notices import Notifier
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Notice
+from aduana.policy.verdict import Notice
 
 from .harness import PostfixFactory, PrivatePostfix, RecordingSink, wait_until
 

@@ -21,7 +21,7 @@ import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 with atheris.instrument_imports():
     from aduana.config.errors import ConfigError
-    from aduana.runtime import build_runtime
+    from aduana.gateway.runtime import build_runtime
 
 from tests.conftest import SHIPPED_CONFIG
 

@@ -20,8 +20,8 @@ import time
 import atheris  # type: ignore[import-untyped,import-not-found,unused-ignore]
 
 with atheris.instrument_imports():
-    from aduana.explain import Submission, explain
-    from aduana.runtime import build_runtime
+    from aduana.commands.explain import Submission, explain
+    from aduana.gateway.runtime import build_runtime
 
 from tests.conftest import SHIPPED_CONFIG
 

@@ -1,6 +1,6 @@
 """Fuzzing the whole decision path: any message, any envelope, a verdict in bounded time.
 
-``aduana.explain.explain`` replays a transaction through both checkpoints
+``aduana.commands.explain.explain`` replays a transaction through both checkpoints
 exactly as the milter adapter does (directory lookup, MIME walk, archive
 inspectors, text extraction, the engine). Whatever the message, it must return
 a Verdict (never raise, which in the daemon would become a 451 for a message
@@ -19,9 +19,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduana.explain import Submission, explain
-from aduana.runtime import Runtime
-from aduana.verdict import Action, Verdict
+from aduana.commands.explain import Submission, explain
+from aduana.gateway.runtime import Runtime
+from aduana.policy.verdict import Action, Verdict
 from tests.corpus.generate import CASES
 
 from . import MESSAGE_DEADLINE, mutated_bytes, profile

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import aduana
 from aduana.config.errors import ConfigError
 from aduana.config.loader import Settings
-from aduana.runtime import build_runtime
+from aduana.gateway.runtime import build_runtime
 from tests.conftest import SHIPPED_CONFIG
 
 from . import CONFIG_DEADLINE, profile

@@ -17,7 +17,7 @@ import time
 from hypothesis import given
 from hypothesis import strategies as st
 
-from aduana.archive_text import archive_text
+from aduana.content.archive_text import archive_text
 from aduana.content.extract import TextLimits
 from aduana.inspect import Category, InspectionLimits, inspect_bytes
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format, read_archive

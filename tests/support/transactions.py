@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aduana.checkpoint import identify, never_suspended
-from aduana.facts import Envelope, MessageContent, SenderActivity, TransactionFacts
-from aduana.runtime import Runtime
+from aduana.gateway.checkpoint import identify, never_suspended
+from aduana.gateway.runtime import Runtime
+from aduana.policy.facts import Envelope, MessageContent, SenderActivity, TransactionFacts
 
 INTERNAL_CLIENT = "127.0.0.1"
 """In the shipped config's internal networks."""

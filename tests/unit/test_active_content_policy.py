@@ -9,11 +9,12 @@ from datetime import date
 
 import pytest
 
+from aduana.commands.explain import Submission, explain
 from aduana.config.approvals import Approval
 from aduana.config.schema import ActiveContentRules, Exemption
-from aduana.explain import Submission, explain
-from aduana.runtime import Runtime
-from aduana.verdict import Action, Verdict
+from aduana.gateway.runtime import Runtime
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.verdict import Action, Verdict
 from tests.corpus.active import CASES
 from tests.corpus.generate import single
 from tests.unit.test_exemptions import DIRECTOR, JEFE, NOW, OUTSIDER, with_sre
@@ -30,7 +31,7 @@ def judge(runtime: Runtime, sender: str, raw: bytes, rcpt: str = OUTSIDER) -> Ve
 
 
 def sre_active(runtime: Runtime) -> ActiveContentRules:
-    sre = runtime.settings.organisation("sre")
+    sre = organisation_by_id(runtime.settings, "sre")
     assert sre is not None
     assert sre.rules.active_content is not None
     return sre.rules.active_content

@@ -7,7 +7,11 @@ from dataclasses import replace
 import pytest
 
 from aduana.config.schema import AntivirusRule
-from aduana.facts import (
+from aduana.content.message_text import MessageText
+from aduana.gateway.runtime import Runtime
+from aduana.inspect import Category, MessageInspection, PartFacts, Source, UninspectablePart
+from aduana.policy.engine import decide
+from aduana.policy.facts import (
     Envelope,
     Identity,
     MessageContent,
@@ -15,11 +19,7 @@ from aduana.facts import (
     TransactionFacts,
     VirusScan,
 )
-from aduana.inspect import Category, MessageInspection, PartFacts, Source, UninspectablePart
-from aduana.message_text import MessageText
-from aduana.policy.engine import decide
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 JEFE = "analista.prueba@sre.gob.mx"
 TEACHER = "maestra.prueba@edugem.gob.mx"

@@ -10,7 +10,7 @@ import pytest
 
 from aduana.cli import main
 from aduana.config.errors import ConfigError
-from aduana.runtime import build_runtime
+from aduana.gateway.runtime import build_runtime
 from tests.conftest import SHIPPED_CONFIG
 
 Edit = Callable[[str], str]

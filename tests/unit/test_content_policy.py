@@ -8,11 +8,11 @@ from datetime import UTC, datetime
 import pytest
 
 from aduana.config.schema import JournalSettings
-from aduana.facts import Envelope, MessageContent, TransactionFacts
-from aduana.message_text import MessageText
+from aduana.content.message_text import MessageText
+from aduana.gateway.runtime import Runtime
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.verdict import Action
 from tests.support.transactions import INTERNET_CLIENT, judged_facts
 
 JEFE = "analista.prueba@sre.gob.mx"

@@ -7,10 +7,11 @@ from dataclasses import replace
 import pytest
 
 from aduana.config.loader import Settings
-from aduana.facts import Envelope, MessageContent, TransactionFacts
+from aduana.gateway.runtime import Runtime
 from aduana.policy.engine import decide
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.verdict import Action
 from tests.support.transactions import INTERNAL_CLIENT, INTERNET_CLIENT, judged_facts
 
 MIB = 1024 * 1024
@@ -167,7 +168,7 @@ def test_monitor_only_decides_and_enforces_nothing(shipped_runtime: Runtime) -> 
 
 
 def test_english_organisation_gets_english_reply(shipped_runtime: Runtime) -> None:
-    sre = shipped_runtime.settings.organisation("sre")
+    sre = organisation_by_id(shipped_runtime.settings, "sre")
     assert sre is not None
     english = replace(
         shipped_runtime.settings,

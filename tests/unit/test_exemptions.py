@@ -7,11 +7,12 @@ from datetime import date
 
 import pytest
 
+from aduana.commands.explain import Submission, explain
 from aduana.config.approvals import Approval
 from aduana.config.schema import Exemption
-from aduana.explain import Submission, explain
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.gateway.runtime import Runtime
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.verdict import Action
 from tests.corpus.generate import CASES
 
 JEFE = "analista.prueba@sre.gob.mx"
@@ -45,7 +46,7 @@ def sent_by(runtime: Runtime, sender: str, case: str) -> tuple[Action, str | Non
 def test_encryption_authorised_from_a_rank_up(
     shipped_runtime: Runtime, sender: str, action: Action
 ) -> None:
-    sre = shipped_runtime.settings.organisation("sre")
+    sre = organisation_by_id(shipped_runtime.settings, "sre")
     assert sre is not None
     assert sre.rules.encryption is not None
     encryption = sre.rules.encryption.model_copy(
@@ -56,7 +57,7 @@ def test_encryption_authorised_from_a_rank_up(
 
 
 def test_encryption_authorised_for_a_named_account(shipped_runtime: Runtime) -> None:
-    sre = shipped_runtime.settings.organisation("sre")
+    sre = organisation_by_id(shipped_runtime.settings, "sre")
     assert sre is not None
     assert sre.rules.encryption is not None
     encryption = sre.rules.encryption.model_copy(update={"authorised": Exemption(accounts=(JEFE,))})

@@ -10,9 +10,10 @@ import pytest
 from aduana.cli import main
 from aduana.config.errors import ConfigError
 from aduana.config.loader import load_settings
-from aduana.ledger.activity_backend import open_ledger
+from aduana.ledger.backends import open_ledger
 from aduana.ledger.postgres_store import PostgresLedger
 from aduana.ledger.sqlite_store import SqliteLedger
+from aduana.policy.vocabulary import VOCABULARY
 from tests.conftest import SHIPPED_CONFIG
 
 LEDGER = "ledger:\n  enabled: true\n"
@@ -79,7 +80,7 @@ def test_the_database_password_comes_from_a_file_beside_the_configuration(config
         "    password_file: ledger.password\n",
     )
 
-    ledger = open_ledger(load_settings(config))
+    ledger = open_ledger(load_settings(config, VOCABULARY))
 
     assert isinstance(ledger, PostgresLedger)
     ledger.close()
@@ -93,7 +94,7 @@ def test_a_missing_password_file_names_its_yaml_path(config: Path) -> None:
     )
 
     with pytest.raises(ConfigError) as caught:
-        open_ledger(load_settings(config))
+        open_ledger(load_settings(config, VOCABULARY))
 
     [problem] = caught.value.problems
     assert "ledger.postgresql.password.file: cannot read secret file" in str(problem)
@@ -104,7 +105,7 @@ def test_sqlite_is_the_default_and_the_old_activity_backend_name_still_loads(
 ) -> None:
     with_ledger(config, "  activity_backend: sqlite\n")  # and no backend: key
 
-    settings = load_settings(config)
+    settings = load_settings(config, VOCABULARY)
 
     assert settings.daemon.ledger.activity_backend == "ledger"
     ledger = open_ledger(settings)

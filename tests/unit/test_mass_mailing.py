@@ -6,16 +6,16 @@ from datetime import UTC, datetime
 
 import pytest
 
-from aduana.facts import (
+from aduana.gateway.runtime import Runtime
+from aduana.policy.engine import decide
+from aduana.policy.facts import (
     Envelope,
     MessageContent,
     SenderActivity,
     TransactionFacts,
     WindowActivity,
 )
-from aduana.policy.engine import decide
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 from tests.support.transactions import judged_facts
 
 JEFE = "analista.prueba@sre.gob.mx"

@@ -12,13 +12,15 @@ import pytest
 from aduana.cli import main as cli_main
 from aduana.config.errors import ConfigError
 from aduana.config.loader import Settings, load_settings
-from aduana.facts import Envelope, MessageContent, Origin
+from aduana.gateway.runtime import Runtime
 from aduana.policy.authentication_results import verified_domains
 from aduana.policy.engine import decide
+from aduana.policy.facts import Envelope, MessageContent, Origin
+from aduana.policy.organisations import organisation_by_id, organisation_of
 from aduana.policy.origin import client_ip
 from aduana.policy.scope import governing_organisations
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
+from aduana.policy.vocabulary import VOCABULARY
 from tests.conftest import SHIPPED_CONFIG
 from tests.support.transactions import INTERNET_CLIENT, judged_facts
 
@@ -181,7 +183,7 @@ def test_nobody_outside_may_pose_as_the_institution(
 
 def _with_on_behalf(runtime: Runtime, entry: dict[str, object], **origin: object) -> Runtime:
     settings = _settings_with(runtime, **origin) if origin else runtime.settings
-    sre = settings.organisation("sre")
+    sre = organisation_by_id(settings, "sre")
     assert sre is not None
     changed = sre.model_validate({**sre.model_dump(), "on_behalf": [entry]})
     organisations = tuple(changed if o.id == "sre" else o for o in settings.organisations)
@@ -236,7 +238,7 @@ def test_authentication_results_are_ignored_without_a_trusted_authserv_id() -> N
 
 def test_impersonation_can_be_held_instead_of_refused(shipped_runtime: Runtime) -> None:
     settings = shipped_runtime.settings
-    sre = settings.organisation("sre")
+    sre = organisation_by_id(settings, "sre")
     assert sre is not None
     data = sre.model_dump()
     data["rules"]["identity"]["impersonation"]["action"] = "quarantine"
@@ -257,13 +259,13 @@ def test_a_default_organisation_is_required_and_must_exist(tmp_path: Path) -> No
     text = config.read_text(encoding="utf-8")
     config.write_text(text.replace("default_organisation: sre", "default_organisation: sep"))
     with pytest.raises(ConfigError) as error:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert str(error.value).endswith(
         "aduana.yaml:41: default_organisation: no organisation 'sep'; known: sre, edugem, seiem"
     )
     config.write_text(text.replace("default_organisation: sre", ""))
     with pytest.raises(ConfigError) as missing:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert "default_organisation: Field required" in str(missing.value)
 
 
@@ -274,7 +276,7 @@ def test_a_malformed_domain_is_named(tmp_path: Path, domain: str) -> None:
     text = policy.read_text(encoding="utf-8")
     policy.write_text(text.replace('"*.sre.gob.mx"', f'"{domain}"'), encoding="utf-8")
     with pytest.raises(ConfigError) as error:
-        load_settings(config)
+        load_settings(config, VOCABULARY)
     assert "organisations[0].domains" in str(error.value)
     assert "is not a domain" in str(error.value)
 
@@ -296,7 +298,7 @@ def test_a_malformed_domain_is_named(tmp_path: Path, domain: str) -> None:
 def test_subdomains_belong_only_where_a_wildcard_says(
     shipped_runtime: Runtime, address: str, organisation: str | None
 ) -> None:
-    found = shipped_runtime.settings.organisation_of(address)
+    found = organisation_of(shipped_runtime.settings, address)
     assert (found.id if found else None) == organisation
 
 

@@ -11,13 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from prometheus_client import CollectorRegistry
+from structlog.testing import capture_logs
 
-from aduana.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
 from aduana.cli import main
-from aduana.explain import Submission, explain
-from aduana.facts import Envelope, MessageContent, TransactionFacts
-from aduana.ledger.activity import LedgerUnavailableError
+from aduana.commands.approvals_usage import NOT_IN_REGISTER, approvals_usage, render_usage
+from aduana.commands.explain import Submission, explain
+from aduana.gateway.runtime import Runtime
+from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import (
     ApprovalUse,
     HeldReason,
@@ -29,12 +31,13 @@ from aduana.ledger.review import (
     record_decision,
 )
 from aduana.observability.metrics import Metrics
+from aduana.policy.facts import Envelope, MessageContent, TransactionFacts
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Action, Notice, Reason, Verdict
 from aduana.quarantine.backlog import UNRECORDED, BacklogMonitor
 from aduana.quarantine.desk import ListFilter, ReviewDesk
 from aduana.quarantine.hold_mark import HeldFor, clause_key, hold_header, parse_hold_header
 from aduana.quarantine.hold_queue import NotHeldError, QueuedMessage, Submitter
-from aduana.runtime import Runtime
-from aduana.verdict import Action, Notice, Reason, Verdict
 from tests.conftest import SHIPPED_CONFIG
 from tests.support.postgres_server import PostgresServer
 
@@ -160,7 +163,9 @@ def test_a_database_outage_shows_in_the_backlog_gauge_until_the_server_is_back(
     queue = FakeHoldQueue({"A": (queued("A", timedelta(hours=2)), b"")})
     with PostgresReviewLedger(postgres_server.dsn, password=postgres_server.password) as review:
         review.record_hold(HoldRecord("A", NOW, (HeldReason("dlp.x", "SRE 9.i", ""),)))
-        monitor = BacklogMonitor(queue, review, metrics, Events(), NOW.timestamp)
+        monitor = BacklogMonitor(
+            queue, review, metrics, structlog.get_logger("aduana"), NOW.timestamp
+        )
         sample = metrics.registry.get_sample_value
         postgres_server.stop()
         try:
@@ -219,16 +224,6 @@ def raw(body: str, hold: str = "dlp.classified_marking (SRE 9.i)") -> bytes:
     ).encode()
 
 
-class Events:
-    def __init__(self) -> None:
-        self.logged: list[tuple[str, dict[str, Any]]] = []
-
-    def info(self, event: str, **fields: Any) -> None:
-        self.logged.append((event, fields))
-
-    warning = info
-
-
 @pytest.fixture
 def desk_parts(shipped_runtime: Runtime, review: ReviewLedger) -> Any:
     queue = FakeHoldQueue(
@@ -238,9 +233,9 @@ def desk_parts(shipped_runtime: Runtime, review: ReviewLedger) -> Any:
         }
     )
     notices: list[Notice] = []
-    events = Events()
-    desk = ReviewDesk(shipped_runtime, queue, review, notices.append, events, lambda: NOW)
-    return desk, queue, notices, events
+    logger = structlog.get_logger("aduana")
+    desk = ReviewDesk(shipped_runtime, queue, review, notices.append, logger, lambda: NOW)
+    return desk, queue, notices
 
 
 @pytest.mark.parametrize(
@@ -263,21 +258,22 @@ def test_list_filters_by_clause_sender_recipient_domain_and_age(
 
 
 def test_release_after_a_passing_recheck_tells_the_sender(desk_parts: Any) -> None:
-    desk, queue, notices, events = desk_parts
-    outcome = desk.release("NEW2", by="revisora", reason="sin marca")
+    desk, queue, notices = desk_parts
+    with capture_logs() as logged:
+        outcome = desk.release("NEW2", by="revisora", reason="sin marca")
     assert (outcome.released, outcome.overridden) == (True, False)
     assert queue.released == ["NEW2"]
     [notice] = notices
     assert notice.to == JEFE
     assert "liberado y entregado" in notice.subject
     assert "sin marca" in notice.body
-    assert events.logged[0][0] == "quarantine_released"
+    assert logged[0]["event"] == "quarantine_released"
 
 
 def test_release_refused_by_the_recheck_changes_nothing_and_tells_nobody(
     desk_parts: Any, review: ReviewLedger
 ) -> None:
-    desk, queue, notices, _ = desk_parts
+    desk, queue, notices = desk_parts
     outcome = desk.release("OLD1", by="revisora", reason="parece bien")
     assert outcome.released is False
     assert outcome.recheck.action is Action.QUARANTINE
@@ -306,7 +302,7 @@ def test_backlog_gauges_by_clause_and_reviews_counted_from_the_ledger(
     review.record_hold(
         HoldRecord("A", NOW - timedelta(hours=2), (HeldReason("dlp.x", "SRE 9.i", ""),))
     )
-    monitor = BacklogMonitor(queue, review, metrics, Events(), NOW.timestamp)
+    monitor = BacklogMonitor(queue, review, metrics, structlog.get_logger("aduana"), NOW.timestamp)
     assert monitor.refresh()
     sample = metrics.registry.get_sample_value
     assert sample("aduana_quarantine_backlog_messages") == 2
@@ -405,11 +401,11 @@ def test_report_approvals_command_reads_the_uses_the_daemon_recorded(
 
 
 def test_recheck_sees_a_sending_suspension_decided_after_the_hold(desk_parts: Any) -> None:
-    desk, queue, notices, _ = desk_parts
+    desk, queue, notices = desk_parts
     desk.suspended = lambda address: address == JEFE
     outcome = desk.release("NEW2", by="revisora", reason="sin marca")
     assert outcome.released is False
     assert notices == []
     assert outcome.recheck.action is Action.REJECT
-    assert [r.rule for r in outcome.recheck.reasons] == ["identity.sending_suspended"]
+    assert [r.rule for r in outcome.recheck.reasons] == [RuleId.SENDING_SUSPENDED]
     assert queue.released == []

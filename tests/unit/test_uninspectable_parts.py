@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from pypdf import PdfWriter
 
-from aduana.explain import Submission, explain
+from aduana.commands.explain import Submission, explain
+from aduana.gateway.runtime import Runtime
 from aduana.inspect import UninspectablePart
 from aduana.inspect.part_boundary import read_part
-from aduana.runtime import Runtime
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 from tests.conftest import SHIPPED_CONFIG
 
 OUTSIDER = "proveedor@example.org"

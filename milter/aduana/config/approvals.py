@@ -11,19 +11,14 @@ import re
 from datetime import date
 from pathlib import Path
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, model_validator
 
 from aduana.config.base import Strict
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml, validate
-from aduana.directory.account import Account
-from aduana.inspect.model import Category
 
-_CATEGORIES = frozenset(c.value for c in Category)
-_LIFTS = re.compile(
-    r"^(recipients_per_message|rate|one_to_one|encryption|macros|attachment:[a-z_]+)$"
-)
+_LIFT = re.compile(r"^[a-z_]+(:[a-z_]+)?$")
 
 
 class Approval(Strict):
@@ -38,42 +33,45 @@ class Approval(Strict):
     note: str = ""
 
     @model_validator(mode="after")
-    def _coherent(self) -> Approval:
+    def _coherent(self, info: ValidationInfo) -> Approval:
+        # The loader always names the lifts and categories (load_approvals); an Approval
+        # built in code without them has only the form of its lifts checked.
+        lifts: tuple[str, ...] | None = (info.context or {}).get("lifts")
+        categories: frozenset[str] | None = (info.context or {}).get("categories")
         if not self.accounts and not self.units:
             raise ValueError("an approval must cover at least one account or unit")
         if self.valid_until < self.valid_from:
             raise ValueError("valid_until is before valid_from")
         for lift in self.lifts:
             kind, _, category = lift.partition(":")
-            if not _LIFTS.match(lift) or (kind == "attachment" and category not in _CATEGORIES):
+            if kind == "attachment" and category:
+                unknown = categories is not None and category not in categories
+            else:
+                unknown = bool(category) or (lifts is not None and lift not in lifts)
+            if not _LIFT.match(lift) or unknown:
+                known = ", ".join(sorted(categories or ()))
                 raise ValueError(
-                    f"cannot lift {lift!r}: use recipients_per_message, rate, one_to_one, "
-                    f"encryption, macros or attachment:CATEGORY ({', '.join(sorted(_CATEGORIES))})"
+                    f"cannot lift {lift!r}: use {', '.join(lifts or ())} "
+                    f"or attachment:CATEGORY ({known})"
                 )
         return self
-
-    def covers(self, account: Account) -> bool:
-        if account.organisation != self.organisation:
-            return False
-        return any(account.owns(a) for a in self.accounts) or account.unit in self.units
-
-    def valid_on(self, day: date) -> bool:
-        return self.valid_from <= day <= self.valid_until
-
-    def status_on(self, day: date) -> str:
-        if day < self.valid_from:
-            return "pending"
-        return "valid" if day <= self.valid_until else "expired"
 
 
 class ApprovalsFile(Strict):
     approvals: tuple[Approval, ...] = ()
 
 
-def load_approvals(file: Path, organisations: tuple[Organisation, ...]) -> tuple[Approval, ...]:
-    """Load and check the register; every problem names the file and YAML path."""
+def load_approvals(
+    file: Path,
+    organisations: tuple[Organisation, ...],
+    lifts: tuple[str, ...],
+    categories: frozenset[str],
+) -> tuple[Approval, ...]:
+    """Load and check the register; every problem names the file and YAML path.
+
+    ``lifts`` and ``categories`` (``attachment:CATEGORY``) are what an approval may lift."""
     document = read_yaml(file)
-    register = validate(document, ApprovalsFile)
+    register = validate(document, ApprovalsFile, context={"lifts": lifts, "categories": categories})
     known = {o.id for o in organisations}
     problems: list[Problem] = []
     seen: set[str] = set()

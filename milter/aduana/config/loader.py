@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
-from aduana.addresses import domain_of
 from aduana.config.approvals import Approval, load_approvals
-from aduana.config.errors import ConfigError, Problem
+from aduana.config.directory import FileDirectorySettings, LdapDirectorySettings
+from aduana.config.errors import ConfigError, PathPart, Problem
 from aduana.config.schema import (
     DaemonFile,
-    FileDirectorySettings,
     OnLadder,
     Organisation,
     PolicyFile,
 )
 from aduana.config.templates import ReplyTemplates, load_templates
+from aduana.config.vocabulary import ContentScorer, Vocabulary
 from aduana.config.yamlfile import YamlDocument, read_yaml, validate
-from aduana.content.lexicon import LexiconError, LexiconMatcher, load_lexicon, shipped_lexicons
-from aduana.directory.ldap_settings import ladder_problems
 
 
 @dataclass(frozen=True)
@@ -32,8 +30,9 @@ class Settings:
     daemon: DaemonFile
     organisations: tuple[Organisation, ...]
     templates: ReplyTemplates
+    lexicons: ContentScorer
+    """Compiled by content (``Vocabulary.compile_lexicons``), read by the content rules."""
     approvals: tuple[Approval, ...] = ()
-    lexicons: LexiconMatcher = field(default_factory=lambda: LexiconMatcher(shipped_lexicons()))
     by_domain: Mapping[str, Organisation] = field(init=False, repr=False)
     """Exact domains, and ``*.domain`` entries under the key ``.domain``."""
 
@@ -49,33 +48,16 @@ class Settings:
         """A path from the main file, taken relative to the main file's folder."""
         return self.config_file.parent / relative
 
-    def organisation_of(self, address: str) -> Organisation | None:
-        """The organisation whose domain (or subdomain wildcard) the address belongs to."""
-        return self.organisation_of_domain(domain_of(address))
 
-    def organisation_of_domain(self, domain: str) -> Organisation | None:
-        found = self.by_domain.get(domain)
-        while found is None and domain:
-            _, dot, domain = domain.partition(".")
-            found = self.by_domain.get("." + domain) if dot and domain else None
-        return found
+def load_settings(config_file: Path, vocabulary: Vocabulary) -> Settings:
+    """Read the main file, every policy file it names and the reply templates.
 
-    @property
-    def default_organisation(self) -> Organisation:
-        """Governs mail that matches no organisation; its existence is checked at load."""
-        found = self.organisation(self.daemon.default_organisation)
-        assert found is not None
-        return found
-
-    def organisation(self, organisation_id: str) -> Organisation | None:
-        return next((o for o in self.organisations if o.id == organisation_id), None)
-
-
-def load_settings(config_file: Path) -> Settings:
-    """Read the main file, every policy file it names and the reply templates."""
+    ``vocabulary`` holds the names the files may use (``aduana.policy.vocabulary``)."""
     config_file = config_file.resolve()
     main_document = read_yaml(config_file)
-    daemon = validate(main_document, DaemonFile)
+    daemon = validate(
+        main_document, DaemonFile, context={"rule_families": vocabulary.rule_families}
+    )
     problems: list[Problem] = []
     origins: dict[str, tuple[YamlDocument, int]] = {}
     organisations = _load_policies(main_document, daemon, problems, origins)
@@ -87,7 +69,7 @@ def load_settings(config_file: Path) -> Settings:
         )
         templates_dir = None
     try:
-        templates = load_templates(templates_dir)
+        templates = load_templates(vocabulary.template_placeholders, templates_dir)
     except ConfigError as error:
         problems.extend(error.problems)
     if not problems and not any(o.id == daemon.default_organisation for o in organisations):
@@ -98,38 +80,33 @@ def load_settings(config_file: Path) -> Settings:
                 f"no organisation {daemon.default_organisation!r}; known: {known}",
             )
         )
-    approvals = _load_approvals(main_document, daemon, tuple(organisations), problems)
-    lexicons = _load_lexicons(main_document, daemon, origins, organisations, problems)
+    approvals = _load_approvals(main_document, daemon, tuple(organisations), vocabulary, problems)
+    lexicons = _load_lexicons(main_document, daemon, vocabulary, origins, organisations, problems)
     if problems:
         raise ConfigError(problems)
     assert lexicons is not None
-    return Settings(config_file, daemon, tuple(organisations), templates, approvals, lexicons)
+    return Settings(
+        config_file, daemon, tuple(organisations), templates, lexicons=lexicons, approvals=approvals
+    )
 
 
 def _load_lexicons(
     main_document: YamlDocument,
     daemon: DaemonFile,
+    vocabulary: Vocabulary,
     origins: dict[str, tuple[YamlDocument, int]],
     organisations: list[Organisation],
     problems: list[Problem],
-) -> LexiconMatcher | None:
+) -> ContentScorer | None:
     """The shipped lexicons plus the admin's files; every content category must exist."""
-    lexicons = list(shipped_lexicons())
-    for index, relative in enumerate(daemon.lexicons):
-        path = main_document.file.parent / relative
-        try:
-            lexicons.append(load_lexicon(path))
-        except LexiconError as error:
-            problems.append(Problem(Path(error.file), (error.path,), error.message))
-        except (OSError, ValueError) as error:
-            # ValueError: a path the OS cannot take, e.g. with a NUL byte.
-            problems.append(main_document.problem(("lexicons", index), f"cannot read: {error}"))
-    try:
-        matcher = LexiconMatcher(lexicons)
-    except LexiconError as error:
-        problems.append(Problem(Path(error.file), (error.path,), error.message))
+    files = [main_document.file.parent / relative for relative in daemon.lexicons]
+    matcher, lexicon_problems = vocabulary.compile_lexicons(
+        files, lambda index, message: main_document.problem(("lexicons", index), message)
+    )
+    problems.extend(lexicon_problems)
+    if matcher is None:
         return None
-    known = {c.name for c in matcher.categories}
+    known = matcher.category_names
     for org in organisations:
         content = org.rules.content
         for name in content.categories if content else ():
@@ -189,6 +166,7 @@ def _load_approvals(
     main_document: YamlDocument,
     daemon: DaemonFile,
     organisations: tuple[Organisation, ...],
+    vocabulary: Vocabulary,
     problems: list[Problem],
 ) -> tuple[Approval, ...]:
     if daemon.approvals is None or problems:
@@ -200,7 +178,9 @@ def _load_approvals(
         problems.append(main_document.problem(("approvals",), f"no such file: {register}"))
         return ()
     try:
-        return load_approvals(register, organisations)
+        return load_approvals(
+            register, organisations, vocabulary.lifts, vocabulary.attachment_categories
+        )
     except ConfigError as error:
         problems.extend(error.problems)
         return ()
@@ -250,7 +230,7 @@ def _check_exemption_ranks(
             f"unknown rank {exemption.from_rank!r}; the ranks are: {', '.join(org.ranks)}",
         )
         for path, exemption in exemptions
-        if exemption.from_rank is not None and org.rank_index(exemption.from_rank) is None
+        if exemption.from_rank is not None and exemption.from_rank not in org.ranks
     ]
 
 
@@ -300,7 +280,7 @@ def _check_ladder(
             if index != len(items) - 1:
                 problems.append(document.problem(path, "only the last entry may omit up_to_rank"))
             continue
-        rank = org.rank_index(item.up_to_rank)
+        rank = org.ranks.index(item.up_to_rank) if item.up_to_rank in org.ranks else None
         if rank is None:
             problems.append(
                 document.problem(
@@ -319,4 +299,24 @@ def _check_ladder(
                 "to cover every rank",
             )
         )
+    return problems
+
+
+def ladder_problems(
+    settings: LdapDirectorySettings, organisations: Iterable[Organisation]
+) -> list[tuple[tuple[PathPart, ...], str]]:
+    """Settings that name organisations or ranks the policies do not have, as (path, message)."""
+    known = {org.id: org for org in organisations}
+    ranks = {rank for org in known.values() for rank in org.ranks}
+    problems: list[tuple[tuple[PathPart, ...], str]] = []
+    for value, rank in settings.rank_map.items():
+        if rank not in ranks:
+            problems.append((("rank_map", value), f"rank {rank!r} is on no organisation's ladder"))
+    if settings.default_rank is not None and settings.default_rank not in ranks:
+        problems.append(
+            (("default_rank",), f"rank {settings.default_rank!r} is on no organisation's ladder")
+        )
+    for dn, org_id in settings.organisation_by_base_dn.items():
+        if org_id not in known:
+            problems.append((("organisation_by_base_dn", dn), f"unknown organisation {org_id!r}"))
     return problems

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -77,10 +77,14 @@ def read_yaml(file: Path) -> YamlDocument:
     return YamlDocument(file, data, root)
 
 
-def validate(document: YamlDocument, model: type[Model]) -> Model:
-    """Validate one YAML document, turning pydantic's errors into located problems."""
+def validate(
+    document: YamlDocument, model: type[Model], context: Mapping[str, object] | None = None
+) -> Model:
+    """Validate one YAML document, turning pydantic's errors into located problems.
+
+    ``context`` reaches the model's validators (names config takes from its caller)."""
     try:
-        return model.model_validate(document.data)
+        return model.model_validate(document.data, context=context)
     except ValidationError as error:
         errors = error.errors(include_url=False)
         locations = [tuple(e["loc"]) for e in errors]

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import accumulate
@@ -38,6 +38,7 @@ from pathlib import Path
 import ahocorasick
 import yaml
 
+from aduana.config.errors import Problem
 from aduana.content.normalize import joined_tokens, squeeze, stretches, word_tokens
 
 SHIPPED_CATEGORIES = ("offensive", "obscene", "chain_letter", "commercial")
@@ -131,6 +132,30 @@ def shipped_lexicons() -> tuple[Lexicon, ...]:
         parse_lexicon(item.read_text(encoding="utf-8"), source=f"aduana:lexicons/{item.name}")
         for item in found
     )
+
+
+def compile_lexicons(
+    files: Sequence[Path], locate: Callable[[int, str], Problem]
+) -> tuple[LexiconMatcher | None, list[Problem]]:
+    """The shipped lexicons plus the admin's files, with a problem for each bad one.
+
+    ``locate`` places a problem on the n-th file's entry in aduana.yaml."""
+    problems: list[Problem] = []
+    lexicons = list(shipped_lexicons())
+    for index, path in enumerate(files):
+        try:
+            lexicons.append(load_lexicon(path))
+        except LexiconError as error:
+            problems.append(Problem(Path(error.file), (error.path,), error.message))
+        except (OSError, ValueError) as error:
+            # ValueError: a path the OS cannot take, e.g. with a NUL byte.
+            problems.append(locate(index, f"cannot read: {error}"))
+    try:
+        matcher = LexiconMatcher(lexicons)
+    except LexiconError as error:
+        problems.append(Problem(Path(error.file), (error.path,), error.message))
+        return None, problems
+    return matcher, problems
 
 
 def parse_lexicon(text: str, *, source: str) -> Lexicon:
@@ -314,6 +339,14 @@ class LexiconMatcher:
         self._automaton.make_automaton()
         self._empty = not exact and not stems
         self.categories: tuple[Category, ...] = tuple(categories.values())
+
+    @property
+    def category_names(self) -> frozenset[str]:
+        return frozenset(c.name for c in self.categories)
+
+    def scores(self, text: str) -> dict[str, float]:
+        """Score per category found in the text (weight x count, summed)."""
+        return score(self.match(text))
 
     def match(self, text: str) -> tuple[LexiconHit, ...]:
         """Every entry found in ``text``, with how many times it was found."""

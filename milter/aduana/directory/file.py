@@ -11,11 +11,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from aduana.addresses import domain_of
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.schema import Organisation
 from aduana.config.yamlfile import read_yaml
 from aduana.directory.account import Account, AccountStatus
+from aduana.mta.addresses import domain_of, in_domains
 
 
 class AccountRecord(BaseModel):
@@ -106,7 +106,7 @@ def _check_record(
         return "organisation", f"unknown organisation {record.organisation!r}"
     if record.rank not in org.ranks:
         return "rank", f"rank {record.rank!r} is not on the ladder of {org.id!r}"
-    if not org.has_domain(domain_of(record.address)):
+    if not in_domains(domain_of(record.address), org.domains):
         return "address", f"domain is not one of {org.id!r}: {', '.join(org.domains)}"
     return None
 

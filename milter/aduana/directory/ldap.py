@@ -41,7 +41,7 @@ from ldap3.core.exceptions import (
 )
 from ldap3.utils.conv import escape_filter_chars
 
-from aduana.addresses import domain_of
+from aduana.config.directory import LdapDirectorySettings
 from aduana.config.schema import Organisation
 from aduana.directory.account import (
     Account,
@@ -50,7 +50,7 @@ from aduana.directory.account import (
     DirectoryUnavailableError,
 )
 from aduana.directory.cache import AnswerCache, CachedAnswer
-from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.mta.addresses import domain_of, in_domains
 
 Clock = Callable[[], float]
 StateCallback = Callable[[bool, str], None]
@@ -164,7 +164,9 @@ class AccountMapper:
             if key == base or key.endswith("," + base):
                 return self._organisations.get(org_id)
         domain = domain_of(address)
-        return next((o for o in self._organisations.values() if o.has_domain(domain)), None)
+        return next(
+            (o for o in self._organisations.values() if in_domains(domain, o.domains)), None
+        )
 
     def _rank(self, values: Sequence[str], organisation: Organisation) -> str:
         ladder = {fold(rank): rank for rank in organisation.ranks}

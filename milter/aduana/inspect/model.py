@@ -148,11 +148,6 @@ class PartFacts:
     truncated: bool = False
     variant: str = ""
 
-    @property
-    def display_name(self) -> str:
-        """The name a user would recognise: the first filename, else the path."""
-        return self.filenames[0] if self.filenames else f"parte {self.path}"
-
 
 @dataclass(frozen=True, slots=True)
 class EncryptionFinding:

@@ -1,21 +1,20 @@
-"""Account activity, the violation ledger, reports and automatic escalation.
+"""Last sends, the violation ledger, reports and automatic escalation.
 
 Public surface::
 
-    ActivityLedger          protocol: record_send, last_activity, all_last_activity
+    LastSendLedger          protocol: record_send, last_activity, all_last_activity
     ViolationLedger         protocol: record, query, count
     Violation, Severity     one enforced refusal and how grave it is
     LedgerUnavailableError  the backend is locked, down or full
-    SqliteLedger            activity + violations + suspensions in one file (the default)
+    SqliteLedger            last sends + violations + suspensions in one file (the default)
     inactive_report, InactiveRow, violations_report, ViolationSummary,
     render_csv, render_json
     EscalationPolicy, Escalator, SendingSuspensions, Suspension, SuspensionStore
 
-The Redis activity backend lives in ``aduana.ledger.redis_activity``
-(``RedisActivityLedger``) and is not imported here, so one node needs no redis.
+The Redis last-send backend lives in ``aduana.ledger.redis_last_send``
+(``RedisLastSendLedger``) and is not imported here, so one node needs no redis.
 """
 
-from aduana.ledger.activity import ActivityLedger, LedgerUnavailableError, WriteThrottle
 from aduana.ledger.escalation import (
     EscalationPolicy,
     Escalator,
@@ -23,6 +22,7 @@ from aduana.ledger.escalation import (
     Suspension,
     SuspensionStore,
 )
+from aduana.ledger.last_send import LastSendLedger, LedgerUnavailableError, WriteThrottle
 from aduana.ledger.reports import (
     AccountViolations,
     ClauseViolations,
@@ -40,11 +40,11 @@ from aduana.ledger.violations import Severity, Violation, ViolationLedger
 
 __all__ = [
     "AccountViolations",
-    "ActivityLedger",
     "ClauseViolations",
     "EscalationPolicy",
     "Escalator",
     "InactiveRow",
+    "LastSendLedger",
     "LedgerUnavailableError",
     "SendingSuspensions",
     "Severity",

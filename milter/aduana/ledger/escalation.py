@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
-from aduana.ledger.activity import address_key
+from aduana.ledger.last_send import address_key
 from aduana.ledger.violations import Severity, Violation, ViolationLedger
 
 MANUAL = "manual"

@@ -27,15 +27,15 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from aduana.ledger.activity import (
+from aduana.ledger.escalation import Suspension
+from aduana.ledger.last_send import (
     DEFAULT_WRITE_INTERVAL,
     LedgerUnavailableError,
     WriteThrottle,
     address_key,
 )
-from aduana.ledger.escalation import Suspension
 from aduana.ledger.violations import Severity, Violation
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 _SCHEMA = """
 SELECT pg_advisory_xact_lock(hashtext('aduana ledger schema'));
@@ -80,7 +80,7 @@ _SUSPENSION_COLUMNS = "address, reason, since, by_rule, reversed_at, reversed_by
 
 
 class PostgresLedger:
-    """`ActivityLedger`, `ViolationLedger` and `SuspensionStore` in one PostgreSQL database."""
+    """`LastSendLedger`, `ViolationLedger` and `SuspensionStore` in one PostgreSQL database."""
 
     def __init__(
         self,

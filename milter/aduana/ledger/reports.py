@@ -18,7 +18,7 @@ from itertools import groupby
 from typing import Any, TypeVar
 
 from aduana.directory.account import Account, AccountStatus
-from aduana.ledger.activity import address_key
+from aduana.ledger.last_send import address_key
 from aduana.ledger.violations import Severity, Violation
 
 NEVER = "never"
@@ -48,7 +48,7 @@ def inactive_report(
 ) -> list[InactiveRow]:
     """Active accounts whose last send is more than ``days`` before ``now``, or never.
 
-    ``activity`` is keyed by casefolded address (`ActivityLedger.all_last_activity`);
+    ``activity`` is keyed by casefolded address (`LastSendLedger.all_last_activity`);
     a send from one of the account's aliases counts as the account's. Suspended
     and cancelled accounts are left out: they are already being dealt with.
     Rows are sorted by organisation, unit and address.

@@ -29,9 +29,9 @@ from enum import StrEnum
 from types import TracebackType
 from typing import Protocol
 
-from aduana.facts import TransactionFacts
-from aduana.ledger.activity import LedgerUnavailableError, from_micros, to_micros
-from aduana.verdict import Action, Verdict
+from aduana.ledger.last_send import LedgerUnavailableError, from_micros, to_micros
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.verdict import Action, Verdict
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS holds (

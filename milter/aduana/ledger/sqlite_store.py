@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from types import TracebackType
 
-from aduana.ledger.activity import (
+from aduana.ledger.escalation import Suspension
+from aduana.ledger.last_send import (
     DEFAULT_WRITE_INTERVAL,
     LedgerUnavailableError,
     WriteThrottle,
@@ -28,9 +29,8 @@ from aduana.ledger.activity import (
     from_micros,
     to_micros,
 )
-from aduana.ledger.escalation import Suspension
 from aduana.ledger.violations import Severity, Violation
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 SCHEMA_VERSION = 1
 
@@ -81,7 +81,7 @@ _SuspensionRow = tuple[str, str, int, str, int | None, str | None]
 
 
 class SqliteLedger:
-    """`ActivityLedger`, `ViolationLedger` and `SuspensionStore` in one SQLite file."""
+    """`LastSendLedger`, `ViolationLedger` and `SuspensionStore` in one SQLite file."""
 
     def __init__(
         self,

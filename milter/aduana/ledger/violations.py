@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Protocol
 
 from aduana.directory.account import Account
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 
 class Severity(StrEnum):

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from aduana.facts import MessageContent, ScanResult, TransactionFacts
+from structlog.typing import FilteringBoundLogger
+
 from aduana.observability.metrics import Metrics
-from aduana.verdict import Action, Reason, Verdict
+from aduana.policy.facts import MessageContent, ScanResult, TransactionFacts
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Action, Reason, Verdict
 
 
 def rank_label(facts: TransactionFacts) -> str:
@@ -18,7 +21,11 @@ def rank_label(facts: TransactionFacts) -> str:
 
 
 def record_decision(
-    logger: Any, metrics: Metrics, facts: TransactionFacts, verdict: Verdict, busy_seconds: float
+    logger: FilteringBoundLogger,
+    metrics: Metrics,
+    facts: TransactionFacts,
+    verdict: Verdict,
+    busy_seconds: float,
 ) -> None:
     """Write the audit event and count the decision."""
     envelope = facts.envelope
@@ -63,7 +70,7 @@ def record_decision(
 
 
 def _record_findings(
-    logger: Any, metrics: Metrics, content: MessageContent, verdict: Verdict
+    logger: FilteringBoundLogger, metrics: Metrics, content: MessageContent, verdict: Verdict
 ) -> None:
     """Uninspectable parts and clamd's answer: logged and counted (never the body)."""
     inspection, text = content.inspection, content.text
@@ -80,7 +87,7 @@ def _record_findings(
     if scan.result is ScanResult.UNAVAILABLE:
         logger.warning("antivirus_unavailable", queue_id=content.queue_id, error=scan.error)
         if verdict.action is Action.TEMPFAIL and any(
-            r.rule == "antivirus.unavailable" and r.enforced for r in verdict.reasons
+            r.rule == RuleId.ANTIVIRUS_UNAVAILABLE and r.enforced for r in verdict.reasons
         ):
             metrics.backend_tempfails.labels(backend="clamd").inc()
 

@@ -1,5 +1,1 @@
-"""Pure policy rules and the engine that runs them."""
-
-from aduana.policy.engine import decide
-
-__all__ = ["decide"]
+"""Pure policy rules and the engine that runs them (``aduana.policy.engine.decide``)."""

@@ -14,9 +14,10 @@ from collections.abc import Iterator
 from aduana.config.schema import ActiveContentRules, Mode, ReportOrAction
 from aduana.inspect import ActiveFinding, ActiveKind
 from aduana.policy.attachments import describe
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import family_rule
 from aduana.policy.scope import exempt, scopes
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _REFUSAL = (550, "5.7.1")
 _MACROS = frozenset({ActiveKind.VBA_MACRO, ActiveKind.XLM_MACRO})
@@ -54,11 +55,16 @@ def active_content_reasons(ctx: RuleContext) -> Iterator[Reason]:
             )
             kind = ctx.settings.templates.render(language, f"active_{finding.kind.value}")
             yield ctx.reason(
-                rule=f"active_content.{group}", clause=rule.clause, mode=mode,
-                organisation=scope.organisation, action=action, refusal=_REFUSAL,
-                template="active_content", waivable_as="macros" if group == "macros" else None,
-                notify=rule.notify, file=describe(inspection, finding.where), kind=kind,
-            )  # fmt: skip
+                Citation(rule.clause, mode, rule.notify),
+                rule=family_rule("active_content", group),
+                organisation=scope.organisation,
+                action=action,
+                refusal=_REFUSAL,
+                template="active_content",
+                waivable_as="macros" if group == "macros" else None,
+                file=describe(ctx, language, inspection, finding.where),
+                kind=kind,
+            )
 
 
 def _setting(rule: ActiveContentRules, kind: ActiveKind) -> ReportOrAction | None:

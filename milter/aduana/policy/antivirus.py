@@ -11,10 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.facts import ScanResult
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import ScanResult
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _INFECTED = (554, "5.7.1")
 
@@ -29,14 +30,18 @@ def antivirus_reasons(ctx: RuleContext) -> Iterator[Reason]:
         if rule is None or not scope.applies(rule.directions):
             continue
         if scan.result is ScanResult.INFECTED:
-            rule_id, action, template = "antivirus.virus", rule.action, "virus"
+            rule_id, action, template = RuleId.VIRUS, rule.action, "virus"
         elif scan.result is ScanResult.TOO_LARGE:
-            rule_id, action, template = "antivirus.unscannable", rule.action, "virus_unscannable"
+            rule_id, action, template = RuleId.VIRUS_UNSCANNABLE, rule.action, "virus_unscannable"
         else:
             rule_id, action, template = (
-                "antivirus.unavailable", rule.on_unavailable, "antivirus_unavailable"
+                RuleId.ANTIVIRUS_UNAVAILABLE, rule.on_unavailable, "antivirus_unavailable"
             )  # fmt: skip
         yield ctx.reason(
-            rule=rule_id, clause=rule.clause, mode=rule.mode, organisation=scope.organisation,
-            action=action, refusal=_INFECTED, template=template, notify=rule.notify,
-        )  # fmt: skip
+            rule,
+            rule=rule_id,
+            organisation=scope.organisation,
+            action=action,
+            refusal=_INFECTED,
+            template=template,
+        )

@@ -11,7 +11,7 @@ from datetime import date
 
 from aduana.config.approvals import Approval
 from aduana.directory.account import Account
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 
 def waive(
@@ -33,8 +33,24 @@ def _waive_one(
     for approval in approvals:
         if (
             reason.waivable_as in approval.lifts
-            and approval.valid_on(day)
-            and approval.covers(account)
+            and valid_on(approval, day)
+            and covers(approval, account)
         ):
             return replace(reason, enforced=False, lifted_by=approval.reference)
     return reason
+
+
+def covers(approval: Approval, account: Account) -> bool:
+    if account.organisation != approval.organisation:
+        return False
+    return any(account.owns(a) for a in approval.accounts) or account.unit in approval.units
+
+
+def valid_on(approval: Approval, day: date) -> bool:
+    return approval.valid_from <= day <= approval.valid_until
+
+
+def status_on(approval: Approval, day: date) -> str:
+    if day < approval.valid_from:
+        return "pending"
+    return "valid" if day <= approval.valid_until else "expired"

@@ -11,12 +11,13 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
-from aduana.facts import MessageContent
 from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
+from aduana.policy.facts import MessageContent
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import Scope, exempt, scopes
 from aduana.policy.size import human_size
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _BLOCKED = (550, "5.7.1")
 _MALFORMED = (554, "5.6.0")
@@ -52,6 +53,12 @@ class _Judge:
     def _name(self, key: str) -> str:
         return self.ctx.settings.templates.render(self.language, key)
 
+    def _where(self, part: PartFacts) -> str:
+        return where(self.ctx, self.language, part)
+
+    def _describe(self, inspection: MessageInspection, path: str) -> str:
+        return describe(self.ctx, self.language, inspection, path)
+
     def blocked_parts(self, inspection: MessageInspection) -> Iterator[Reason]:
         seen: set[Category] = set()
         for part in inspection.parts:
@@ -60,19 +67,32 @@ class _Judge:
             rule = self.blocked.get(part.category.value)
             if rule is not None:
                 seen.add(part.category)
-                yield self._reason(
-                    "attachments.blocked_type", rule.action, _BLOCKED, "attachment_blocked",
-                    clause=rule.clause, waivable_as=f"attachment:{part.category.value}",
-                    file=_where(part), category=self._name(f"category_{part.category.value}"),
+                yield self.ctx.reason(
+                    Citation(rule.clause or self.rules.clause, self.rules.mode, self.rules.notify),
+                    rule=RuleId.BLOCKED_TYPE,
+                    organisation=self.org,
+                    action=rule.action,
+                    refusal=_BLOCKED,
+                    template="attachment_blocked",
+                    waivable_as=f"attachment:{part.category.value}",
+                    file=self._where(part),
+                    category=self._name(f"category_{part.category.value}"),
                     type=part.true_type,
-                )  # fmt: skip
+                )
             elif part.category is Category.IMAGE and self._image_too_big(part):
                 seen.add(part.category)
                 limit = int(self.rules.image_max_size or 0)
-                yield self._reason(
-                    "attachments.image_size", Action.REJECT, _BLOCKED, "image_size",
-                    file=_where(part), size=human_size(part.size), limit=human_size(limit),
-                )  # fmt: skip
+                yield self.ctx.reason(
+                    self.rules,
+                    rule=RuleId.IMAGE_SIZE,
+                    organisation=self.org,
+                    action=Action.REJECT,
+                    refusal=_BLOCKED,
+                    template="image_size",
+                    file=self._where(part),
+                    size=human_size(part.size),
+                    limit=human_size(limit),
+                )
 
     def _image_too_big(self, part: PartFacts) -> bool:
         limit = self.rules.image_max_size
@@ -84,10 +104,16 @@ class _Judge:
             return
         for part in inspection.parts:
             if part.anomalies:
-                yield self._reason(
-                    "attachments.name_trick", action, _BLOCKED, "attachment_name",
-                    file=_where(part), trick=self._name(f"trick_{part.anomalies[0].value}"),
-                )  # fmt: skip
+                yield self.ctx.reason(
+                    self.rules,
+                    rule=RuleId.NAME_TRICK,
+                    organisation=self.org,
+                    action=action,
+                    refusal=_BLOCKED,
+                    template="attachment_name",
+                    file=self._where(part),
+                    trick=self._name(f"trick_{part.anomalies[0].value}"),
+                )
                 return
 
     def limits(self, inspection: MessageInspection) -> Iterator[Reason]:
@@ -95,18 +121,30 @@ class _Judge:
         if action is None or not inspection.limit_hits:
             return
         hit = inspection.limit_hits[0]
-        yield self._reason(
-            "attachments.inspection_limit", action, _BLOCKED, "archive_limit",
-            file=describe(inspection, hit.where), limit=self._name(f"limit_{hit.kind.value}"),
-        )  # fmt: skip
+        yield self.ctx.reason(
+            self.rules,
+            rule=RuleId.INSPECTION_LIMIT,
+            organisation=self.org,
+            action=action,
+            refusal=_BLOCKED,
+            template="archive_limit",
+            file=self._describe(inspection, hit.where),
+            limit=self._name(f"limit_{hit.kind.value}"),
+        )
 
     def structure(self, inspection: MessageInspection) -> Iterator[Reason]:
         action = self.rules.malformed
         if action is None or not inspection.malformed:
             return
         problem = next(p for p in inspection.problems if p.kind in MALFORMED_KINDS)
-        yield self._reason(
-            "attachments.malformed", action, _MALFORMED, "malformed", problem=problem.kind.value
+        yield self.ctx.reason(
+            self.rules,
+            rule=RuleId.MALFORMED,
+            organisation=self.org,
+            action=action,
+            refusal=_MALFORMED,
+            template="malformed",
+            problem=problem.kind.value,
         )
 
     def uninspectable(self, content: MessageContent) -> Iterator[Reason]:
@@ -119,48 +157,44 @@ class _Judge:
         unopened = inspection.uninspectable
         failed = inspection.failed_reads + (text.failed_reads if text else ())
         if unopened:
-            name, problem = describe(inspection, unopened[0].where), unopened[0].kind.value
+            name, problem = self._describe(inspection, unopened[0].where), unopened[0].kind.value
         elif failed:
             name, problem = failed[0].name, "read_error"
         else:
             return
         problem = self._name(f"unopened_{problem}")
-        yield self._reason(
-            "attachments.uninspectable", action, _BLOCKED, "uninspectable",
-            file=name, problem=problem,
-        )  # fmt: skip
-
-    def _reason(
-        self,
-        rule: str,
-        action: Action,
-        refusal: tuple[int, str],
-        template: str,
-        *,
-        clause: str | None = None,
-        waivable_as: str | None = None,
-        **values: str,
-    ) -> Reason:
-        return self.ctx.reason(
-            rule=rule, clause=clause or self.rules.clause, mode=self.rules.mode,
-            organisation=self.org, action=action, refusal=refusal, template=template,
-            waivable_as=waivable_as, notify=self.rules.notify, **values,
-        )  # fmt: skip
+        yield self.ctx.reason(
+            self.rules,
+            rule=RuleId.UNINSPECTABLE,
+            organisation=self.org,
+            action=action,
+            refusal=_BLOCKED,
+            template="uninspectable",
+            file=name,
+            problem=problem,
+        )
 
 
-def _where(part: PartFacts) -> str:
+def part_name(ctx: RuleContext, language: str, part: PartFacts) -> str:
+    """The name a user would recognise: the first filename, else the part's path."""
+    if part.filenames:
+        return part.filenames[0]
+    return ctx.settings.templates.render(language, "unnamed_part", path=part.path)
+
+
+def where(ctx: RuleContext, language: str, part: PartFacts) -> str:
     """The file as the user knows it, with the archives it sits in."""
-    return " / ".join((*part.archive_chain, part.display_name))
+    return " / ".join((*part.archive_chain, part_name(ctx, language, part)))
 
 
-def describe(inspection: MessageInspection, path: str) -> str:
+def describe(ctx: RuleContext, language: str, inspection: MessageInspection, path: str) -> str:
     """Name what sits at an inspection path ("2!1!1") the way the user knows it."""
     best: PartFacts | None = None
     for part in inspection.parts:
         if part.path == path:
-            return _where(part)
+            return where(ctx, language, part)
         if best is None and part.path.startswith(path):
             best = part
     if best is not None:
-        return " / ".join(best.archive_chain) or best.display_name
-    return f"parte {path}"
+        return " / ".join(best.archive_chain) or part_name(ctx, language, best)
+    return ctx.settings.templates.render(language, "unnamed_part", path=path)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import authres
 
-from aduana.addresses import domain_of
+from aduana.mta.addresses import domain_of
 
 _HEADER = "authentication-results"
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.content.bulk import detect_bulk
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 
 def bulk_reasons(ctx: RuleContext) -> Iterator[Reason]:
@@ -26,7 +27,11 @@ def bulk_reasons(ctx: RuleContext) -> Iterator[Reason]:
         if rules is None or scope.governs_sender:
             continue
         yield ctx.reason(
-            rule="bulk.list_mail", clause=rules.clause, mode=rules.mode,
-            organisation=scope.organisation, action=Action.TAG, refusal=(550, "5.7.1"),
-            template="bulk", signals=", ".join(sorted(s.value for s in bulk.signals)),
-        )  # fmt: skip
+            Citation(rules.clause, rules.mode),
+            rule=RuleId.LIST_MAIL,
+            organisation=scope.organisation,
+            action=Action.TAG,
+            refusal=(550, "5.7.1"),
+            template="bulk",
+            signals=", ".join(sorted(s.value for s in bulk.signals)),
+        )

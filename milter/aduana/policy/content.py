@@ -9,13 +9,13 @@ matched words: only the category and its score.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 
-from aduana.content.lexicon import score
-from aduana.policy.context import RuleContext
+from aduana.policy.context import Citation, RuleContext
+from aduana.policy.rule_ids import family_rule
 from aduana.policy.scope import scopes
-from aduana.verdict import Action, Reason
+from aduana.policy.verdict import Action, Reason
 
 _REFUSED = (550, "5.7.1")
 
@@ -24,14 +24,14 @@ def content_reasons(ctx: RuleContext) -> Iterator[Reason]:
     content = ctx.facts.content
     if content is None or content.text is None:
         return
-    scores: dict[str, float] | None = None
+    scores: Mapping[str, float] | None = None
     recipients = len(ctx.facts.envelope.recipients)
     for scope in scopes(ctx):
         rules = scope.organisation.rules.content
         if rules is None or not scope.applies(rules.directions):
             continue
         if scores is None:
-            scores = score(ctx.settings.lexicons.match(content.text.everything))
+            scores = ctx.settings.lexicons.scores(content.text.everything)
         for name, category in rules.categories.items():
             value = scores.get(name, 0.0)
             if category.group_only and recipients < rules.group_recipients:
@@ -45,10 +45,13 @@ def content_reasons(ctx: RuleContext) -> Iterator[Reason]:
                 continue
             language = ctx.language_of(scope.organisation)
             reason = ctx.reason(
-                rule=f"content.{name}", clause=category.clause, mode=rules.mode,
-                organisation=scope.organisation, action=action, refusal=_REFUSED,
-                template=template, notify=category.notify,
+                Citation(category.clause, rules.mode, category.notify),
+                rule=family_rule("content", name),
+                organisation=scope.organisation,
+                action=action,
+                refusal=_REFUSED,
+                template=template,
                 category=ctx.settings.templates.render_or(language, f"lexicon_{name}", name),
                 score=f"{value:g}",
-            )  # fmt: skip
+            )
             yield replace(reason, score=value)

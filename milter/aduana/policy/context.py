@@ -3,15 +3,40 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 
 from aduana.config.loader import Settings
 from aduana.config.schema import Mode, Organisation
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import Account
-from aduana.facts import TransactionFacts
-from aduana.verdict import Action, Reason, SmtpReply
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.verdict import Action, Reason, SmtpReply
 
 _REPLY_LIMIT = 400
+
+
+class Cited(Protocol):
+    """What a reason takes from its rule's settings: the clause it enforces, whether it
+    is enforced or only monitored, and who gets a notice. Most rule settings are one."""
+
+    @property
+    def clause(self) -> str: ...
+
+    @property
+    def mode(self) -> Mode: ...
+
+    @property
+    def notify(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A ``Cited`` for settings split over two objects (a category and its rules)."""
+
+    clause: str
+    mode: Mode
+    notify: str | None = None
 
 
 @dataclass(frozen=True)
@@ -25,7 +50,7 @@ class RuleContext:
     def sender_organisation(self) -> Organisation | None:
         """The organisation governing the mail as its sender (see policy/origin.py)."""
         organisation = self.facts.provenance.organisation
-        return self.settings.organisation(organisation) if organisation else None
+        return organisation_by_id(self.settings, organisation) if organisation else None
 
     @property
     def account(self) -> Account | None:
@@ -41,19 +66,19 @@ class RuleContext:
 
     def reason(
         self,
+        settings: Cited,
         *,
         rule: str,
-        clause: str,
-        mode: Mode,
         organisation: Organisation,
         action: Action,
         refusal: tuple[int, str],
         template: str,
         waivable_as: str | None = None,
-        notify: str | None = None,
         **values: str,
     ) -> Reason:
-        """Build a Reason whose detail and SMTP reply come from the templates."""
+        """The one way a rule turns a finding into a Reason: clause, mode and notice come
+        from the rule's settings, the detail and SMTP reply from the templates."""
+        clause, mode = settings.clause, settings.mode
         language = self.language_of(organisation)
         templates = self.settings.templates
         detail = templates.render(language, template, **values)
@@ -72,5 +97,5 @@ class RuleContext:
             reply=reply,
             organisation=organisation.id,
             waivable_as=waivable_as,
-            notify=notify,
+            notify=settings.notify,
         )

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from aduana.content.classification import find_markings
 from aduana.content.identifiers import count_personal_data
 from aduana.policy.context import RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _REFUSED = (550, "5.7.1")
 
@@ -36,17 +37,25 @@ def dlp_reasons(ctx: RuleContext) -> Iterator[Reason]:
                 rule = rules.markings
                 kind = ctx.settings.templates.render(language, f"marking_{markings[0].kind.value}")
                 yield ctx.reason(
-                    rule="dlp.classified_marking", clause=rule.clause, mode=rule.mode,
-                    organisation=org, action=rule.action, refusal=_REFUSED,
-                    template="dlp_marking", notify=rule.notify, marking=kind,
-                )  # fmt: skip
+                    rule,
+                    rule=RuleId.CLASSIFIED_MARKING,
+                    organisation=org,
+                    action=rule.action,
+                    refusal=_REFUSED,
+                    template="dlp_marking",
+                    marking=kind,
+                )
         personal = rules.personal_data
         if personal is not None:
             count = count_personal_data(text.everything).total
             if count > personal.max_items:
                 yield ctx.reason(
-                    rule="dlp.personal_data", clause=personal.clause, mode=personal.mode,
-                    organisation=org, action=personal.action, refusal=_REFUSED,
-                    template="dlp_personal_data", notify=personal.notify,
-                    count=str(count), limit=str(personal.max_items),
-                )  # fmt: skip
+                    personal,
+                    rule=RuleId.PERSONAL_DATA,
+                    organisation=org,
+                    action=personal.action,
+                    refusal=_REFUSED,
+                    template="dlp_personal_data",
+                    count=str(count),
+                    limit=str(personal.max_items),
+                )

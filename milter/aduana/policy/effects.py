@@ -21,11 +21,13 @@ from email.header import decode_header, make_header
 from aduana.config.loader import Settings
 from aduana.config.schema import Organisation
 from aduana.config.templates import ascii_fold
-from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.organisations import organisation_by_id
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import Scope, scopes
+from aduana.policy.verdict import Action, Effects, Notice, Reason, Verdict
 from aduana.quarantine.hold_mark import hold_header
-from aduana.verdict import Action, Effects, Notice, Reason, Verdict
 
 _COPIED = (Action.ACCEPT, Action.TAG, Action.QUARANTINE)
 _OWN_HEADERS = "x-aduana-"
@@ -85,9 +87,9 @@ def _tag(settings: Settings, tagged: list[Reason]) -> tuple[list[tuple[str, str]
     scores = [f"{r.rule}={r.score:g}" for r in tagged if r.score is not None]
     if scores:
         headers.append(("X-Aduana-Score", "; ".join(scores)))
-    if any(r.rule == "bulk.list_mail" for r in tagged):
+    if any(r.rule == RuleId.LIST_MAIL for r in tagged):
         headers.append(("X-Aduana-Bulk", "yes"))
-    org = settings.organisation(tagged[0].organisation) if tagged else None
+    org = organisation_by_id(settings, tagged[0].organisation) if tagged else None
     return headers, org.subject_tag if org else None
 
 
@@ -116,7 +118,7 @@ def _copies(
 def _notices(
     settings: Settings, facts: TransactionFacts, verdict: Verdict, reason: Reason
 ) -> list[Notice]:
-    org = settings.organisation(reason.organisation)
+    org = organisation_by_id(settings, reason.organisation)
     if org is None:
         return []
     sender_account = facts.provenance.account

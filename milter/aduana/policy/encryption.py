@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from aduana.inspect import Category, MessageInspection
-from aduana.policy.attachments import describe
+from aduana.policy.attachments import describe, part_name
 from aduana.policy.context import RuleContext
+from aduana.policy.rule_ids import RuleId
 from aduana.policy.scope import exempt, scopes
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 
@@ -23,10 +24,6 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
     if content is None or content.inspection is None:
         return
     inspection = content.inspection
-    finding = _first_finding(inspection)
-    if finding is None:
-        return
-    where, kind = finding
     for scope in scopes(ctx):
         rule = scope.organisation.rules.encryption
         if rule is None or not scope.applies(rule.directions):
@@ -34,19 +31,30 @@ def encryption_reasons(ctx: RuleContext) -> Iterator[Reason]:
         account = ctx.account
         if scope.governs_sender and exempt(scope.organisation, rule.authorised, account):
             continue
+        finding = _first_finding(ctx, ctx.language_of(scope.organisation), inspection)
+        if finding is None:
+            return
+        where, kind = finding
         yield ctx.reason(
-            rule="encryption.unauthorised", clause=rule.clause, mode=rule.mode,
-            organisation=scope.organisation, action=rule.action, refusal=_NOT_AUTHORISED,
-            template="encrypted", waivable_as="encryption", notify=rule.notify, file=where,
+            rule,
+            rule=RuleId.ENCRYPTION_UNAUTHORISED,
+            organisation=scope.organisation,
+            action=rule.action,
+            refusal=_NOT_AUTHORISED,
+            template="encrypted",
+            waivable_as="encryption",
+            file=where,
             kind=kind,
-        )  # fmt: skip
+        )
 
 
-def _first_finding(inspection: MessageInspection) -> tuple[str, str] | None:
+def _first_finding(
+    ctx: RuleContext, language: str, inspection: MessageInspection
+) -> tuple[str, str] | None:
     if inspection.encryption:
         finding = inspection.encryption[0]
-        return describe(inspection, finding.where), finding.kind.value
+        return describe(ctx, language, inspection, finding.where), finding.kind.value
     for part in inspection.parts:
         if part.category is Category.ENCRYPTED or part.encrypted:
-            return part.display_name, part.true_type
+            return part_name(ctx, language, part), part.true_type
     return None

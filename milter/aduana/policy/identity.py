@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.config.schema import Organisation, RuleSettings
+from aduana.config.schema import Organisation
 from aduana.directory.account import Account, AccountStatus
-from aduana.facts import Origin
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import Origin
 from aduana.policy.impersonation import impersonation_reasons
-from aduana.verdict import Reason
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 _LOGIN_MISMATCH = (553, "5.7.1")
@@ -40,7 +41,15 @@ def identity_reasons(ctx: RuleContext) -> Iterator[Reason]:
     if not envelope.null_sender and not provenance.institutional_sender:
         rule = org.rules.identity.foreign_sender
         if rule is not None:
-            yield _reason(ctx, org, rule, "foreign_sender", _NOT_AUTHORISED, sender=envelope.sender)
+            yield ctx.reason(
+                rule,
+                rule=RuleId.FOREIGN_SENDER,
+                organisation=org,
+                action=rule.action,
+                refusal=_NOT_AUTHORISED,
+                template="foreign_sender",
+                sender=envelope.sender,
+            )
     if provenance.origin is Origin.AUTHENTICATED:
         if not envelope.null_sender:
             yield from _login_owns_sender(ctx, org)
@@ -58,12 +67,13 @@ def _login_owns_sender(ctx: RuleContext, org: Organisation) -> Iterator[Reason]:
         return
     rule = org.rules.identity.login_mismatch
     if rule is not None:
-        yield _reason(
-            ctx,
-            org,
+        yield ctx.reason(
             rule,
-            "login_mismatch",
-            _LOGIN_MISMATCH,
+            rule=RuleId.LOGIN_MISMATCH,
+            organisation=org,
+            action=rule.action,
+            refusal=_LOGIN_MISMATCH,
+            template="login_mismatch",
             login=envelope.login or "",
             sender=envelope.sender,
         )
@@ -75,28 +85,36 @@ def _account_usable(
     identity = org.rules.identity
     if account is None:
         if identity.unknown_account is not None:
-            yield _reason(
-                ctx, org, identity.unknown_account, "unknown_account", _NOT_AUTHORISED, sender=who
+            yield ctx.reason(
+                identity.unknown_account,
+                rule=RuleId.UNKNOWN_ACCOUNT,
+                organisation=org,
+                action=identity.unknown_account.action,
+                refusal=_NOT_AUTHORISED,
+                template="unknown_account",
+                sender=who,
             )
     elif ctx.facts.identity.sending_suspended and identity.inactive_account is not None:
-        yield _reason(
-            ctx,
-            org,
+        yield ctx.reason(
             identity.inactive_account,
-            "sending_suspended",
-            _NOT_AUTHORISED,
+            rule=RuleId.SENDING_SUSPENDED,
+            organisation=org,
+            action=identity.inactive_account.action,
+            refusal=_NOT_AUTHORISED,
+            template="sending_suspended",
             sender=account.address,
         )
     elif account.status is not AccountStatus.ACTIVE and identity.inactive_account is not None:
         status = ctx.settings.templates.render(
             ctx.language_of(org), f"status_{account.status.value}"
         )
-        yield _reason(
-            ctx,
-            org,
+        yield ctx.reason(
             identity.inactive_account,
-            "inactive_account",
-            _NOT_AUTHORISED,
+            rule=RuleId.INACTIVE_ACCOUNT,
+            organisation=org,
+            action=identity.inactive_account.action,
+            refusal=_NOT_AUTHORISED,
+            template="inactive_account",
             sender=account.address,
             status=status,
         )
@@ -110,34 +128,14 @@ def _login_owns_header_from(ctx: RuleContext, org: Organisation) -> Iterator[Rea
         return
     for address in content.header_from:
         if login_account is None or not login_account.owns(address):
-            yield _reason(
-                ctx,
-                org,
+            yield ctx.reason(
                 rule,
-                "header_from_mismatch",
-                _NOT_AUTHORISED,
+                rule=RuleId.HEADER_FROM_MISMATCH,
+                organisation=org,
+                action=rule.action,
+                refusal=_NOT_AUTHORISED,
+                template="header_from_mismatch",
                 login=ctx.facts.envelope.login or "",
                 address=address,
             )
             return
-
-
-def _reason(
-    ctx: RuleContext,
-    org: Organisation,
-    rule: RuleSettings,
-    rule_id: str,
-    refusal: tuple[int, str],
-    **values: str,
-) -> Reason:
-    return ctx.reason(
-        rule=f"identity.{rule_id}",
-        clause=rule.clause,
-        mode=rule.mode,
-        organisation=org,
-        action=rule.action,
-        refusal=refusal,
-        template=rule_id,
-        notify=rule.notify,
-        **values,
-    )

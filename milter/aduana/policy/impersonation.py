@@ -13,13 +13,15 @@ import email.utils
 import re
 from collections.abc import Iterator
 
-from aduana.addresses import domain_of
 from aduana.config.schema import Organisation
-from aduana.facts import Origin
+from aduana.mta.addresses import domain_of
 from aduana.policy.authentication_results import VerifiedDomains, verified_domains
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import Origin
+from aduana.policy.organisations import organisation_of
 from aduana.policy.origin import client_ip
-from aduana.verdict import Reason
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Reason
 
 _NOT_AUTHORISED = (550, "5.7.1")
 _CLAIMING_HEADERS = ("from", "sender")
@@ -45,7 +47,7 @@ def impersonation_reasons(ctx: RuleContext) -> Iterator[Reason]:
     verified: VerifiedDomains | None = None
     refused: set[str] = set()
     for address in claimed_addresses(ctx):
-        org = ctx.settings.organisation_of(address)
+        org = organisation_of(ctx.settings, address)
         if org is None or org.id in refused:
             continue
         rule = org.rules.identity.impersonation
@@ -58,10 +60,15 @@ def impersonation_reasons(ctx: RuleContext) -> Iterator[Reason]:
             continue
         refused.add(org.id)
         yield ctx.reason(
-            rule="identity.impersonation", clause=rule.clause, mode=rule.mode, organisation=org,
-            action=rule.action, refusal=_NOT_AUTHORISED, template="impersonation",
-            notify=rule.notify, address=address, domain=domain_of(address),
-        )  # fmt: skip
+            rule,
+            rule=RuleId.IMPERSONATION,
+            organisation=org,
+            action=rule.action,
+            refusal=_NOT_AUTHORISED,
+            template="impersonation",
+            address=address,
+            domain=domain_of(address),
+        )
 
 
 def _on_behalf(ctx: RuleContext, org: Organisation, verified: VerifiedDomains) -> bool:

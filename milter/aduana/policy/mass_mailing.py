@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.config.schema import Organisation, RankLimit, RuleSettings
+from aduana.config.schema import Organisation, RankLimit
 from aduana.policy.context import RuleContext
-from aduana.verdict import Reason
+from aduana.policy.ranks import for_rank
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Reason
 
 _TOO_MANY_RECIPIENTS = (550, "5.5.3")
 _NOT_AUTHORISED = (550, "5.7.1")
@@ -39,7 +41,7 @@ def mass_mailing_reasons(ctx: RuleContext) -> Iterator[Reason]:
 
 
 def _limit(org: Organisation, limits: tuple[RankLimit, ...], rank: str) -> int | None:
-    entry = org.for_rank(limits, rank)
+    entry = for_rank(org, limits, rank)
     return entry.limit if entry is not None else None
 
 
@@ -50,8 +52,18 @@ def _recipients_per_message(ctx: RuleContext, org: Organisation, rank: str) -> I
     count = len(ctx.facts.envelope.recipients)
     limit = _limit(org, rule.limits, rank)
     if limit is not None and count > limit:
-        yield _reason(ctx, org, rule, "recipients_per_message", _TOO_MANY_RECIPIENTS,
-                      count=str(count), limit=str(limit), rank=rank)  # fmt: skip
+        yield ctx.reason(
+            rule,
+            rule=RuleId.RECIPIENTS_PER_MESSAGE,
+            organisation=org,
+            action=rule.action,
+            refusal=_TOO_MANY_RECIPIENTS,
+            template="recipients_per_message",
+            waivable_as="recipients_per_message",
+            count=str(count),
+            limit=str(limit),
+            rank=rank,
+        )
 
 
 def _rate(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reason]:
@@ -69,9 +81,19 @@ def _rate(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reason]:
         ):
             limit = _limit(org, limits, rank) if limits else None
             if limit is not None and count > limit:
-                yield _reason(ctx, org, rule, "rate", _NOT_AUTHORISED, template=template,
-                              count=str(count), limit=str(limit),
-                              window=human_window(window.window), rank=rank)  # fmt: skip
+                yield ctx.reason(
+                    rule,
+                    rule=RuleId.RATE,
+                    organisation=org,
+                    action=rule.action,
+                    refusal=_NOT_AUTHORISED,
+                    template=template,
+                    waivable_as="rate",
+                    count=str(count),
+                    limit=str(limit),
+                    window=human_window(window.window),
+                    rank=rank,
+                )
                 return
 
 
@@ -86,22 +108,16 @@ def _one_to_one(ctx: RuleContext, org: Organisation, rank: str) -> Iterator[Reas
         return
     limit = _limit(org, rule.limits, rank)
     if limit is not None and count > limit:
-        yield _reason(ctx, org, rule, "one_to_one", _NOT_AUTHORISED, count=str(count),
-                      limit=str(limit), window=human_window(rule.window), rank=rank)  # fmt: skip
-
-
-def _reason(
-    ctx: RuleContext,
-    org: Organisation,
-    rule: RuleSettings,
-    rule_id: str,
-    refusal: tuple[int, str],
-    *,
-    template: str | None = None,
-    **values: str,
-) -> Reason:
-    return ctx.reason(
-        rule=f"mass_mailing.{rule_id}", clause=rule.clause, mode=rule.mode, organisation=org,
-        action=rule.action, refusal=refusal, template=template or rule_id,
-        waivable_as=rule_id, notify=rule.notify, **values,
-    )  # fmt: skip
+        yield ctx.reason(
+            rule,
+            rule=RuleId.ONE_TO_ONE,
+            organisation=org,
+            action=rule.action,
+            refusal=_NOT_AUTHORISED,
+            template="one_to_one",
+            waivable_as="one_to_one",
+            count=str(count),
+            limit=str(limit),
+            window=human_window(rule.window),
+            rank=rank,
+        )

@@ -18,7 +18,8 @@ from ipaddress import IPv4Address, IPv6Address, ip_address
 
 from aduana.config.loader import Settings
 from aduana.directory.account import Account
-from aduana.facts import Envelope, Origin, Provenance
+from aduana.policy.facts import Envelope, Origin, Provenance
+from aduana.policy.organisations import default_organisation, organisation_by_id, organisation_of
 
 
 def client_ip(address: str | None) -> IPv4Address | IPv6Address | None:
@@ -62,27 +63,27 @@ def establish(
 ) -> Provenance:
     """Decide the origin, the governing organisation and the answerable account."""
     origin = origin_of(settings, envelope)
-    sender_org = settings.organisation_of(envelope.sender) if envelope.sender else None
+    sender_org = organisation_of(settings, envelope.sender) if envelope.sender else None
     institutional = sender_org is not None
     if origin is Origin.AUTHENTICATED:
         org = None
         if login_account is not None:
-            org = settings.organisation(login_account.organisation)
+            org = organisation_by_id(settings, login_account.organisation)
         # An unknown login owns nothing; its refusal is cited by its own domain's
         # organisation or the default one, never by one the sender address picks.
-        org = org or settings.organisation_of(envelope.login or "")
+        org = org or organisation_of(settings, envelope.login or "")
         return Provenance(
             origin,
-            (org or settings.default_organisation).id,
+            (org or default_organisation(settings)).id,
             login_account,
             institutional_sender=institutional,
         )
     if origin is Origin.INTERNAL:
         if envelope.null_sender:
-            return Provenance(origin, settings.default_organisation.id, None, bounce=True)
+            return Provenance(origin, default_organisation(settings).id, None, bounce=True)
         return Provenance(
             origin,
-            (sender_org or settings.default_organisation).id,
+            (sender_org or default_organisation(settings)).id,
             sender_account,
             institutional_sender=institutional,
         )

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from aduana.config.loader import Settings
 from aduana.config.schema import Direction, Exemption, Organisation
 from aduana.directory.account import Account
-from aduana.facts import TransactionFacts
 from aduana.policy.context import RuleContext
+from aduana.policy.facts import TransactionFacts
+from aduana.policy.organisations import default_organisation, organisation_by_id, organisation_of
+from aduana.policy.ranks import rank_index
 
 
 @dataclass(frozen=True)
@@ -36,8 +38,8 @@ def scopes(ctx: RuleContext) -> Iterator[Scope]:
 
 def scopes_of(settings: Settings, facts: TransactionFacts) -> Iterator[Scope]:
     organisation = facts.provenance.organisation
-    sender_org = settings.organisation(organisation) if organisation else None
-    recipient_orgs = [settings.organisation_of(r) for r in facts.envelope.recipients]
+    sender_org = organisation_by_id(settings, organisation) if organisation else None
+    recipient_orgs = [organisation_of(settings, r) for r in facts.envelope.recipients]
     if sender_org is not None:
         directions: set[Direction] = {
             "internal" if org is not None and org.id == sender_org.id else "outbound"
@@ -50,7 +52,7 @@ def scopes_of(settings: Settings, facts: TransactionFacts) -> Iterator[Scope]:
             seen.add(org.id)
             yield Scope(org, frozenset({"inbound"}), governs_sender=False)
     if not seen:
-        yield Scope(settings.default_organisation, frozenset({"inbound"}), governs_sender=False)
+        yield Scope(default_organisation(settings), frozenset({"inbound"}), governs_sender=False)
 
 
 def governing_organisations(settings: Settings, facts: TransactionFacts) -> list[Organisation]:
@@ -65,6 +67,6 @@ def exempt(org: Organisation, exemption: Exemption, account: Account | None) -> 
         return True
     if exemption.from_rank is None:
         return False
-    threshold = org.rank_index(exemption.from_rank)
-    rank = org.rank_index(account.rank)
+    threshold = rank_index(org, exemption.from_rank)
+    rank = rank_index(org, account.rank)
     return threshold is not None and rank is not None and rank >= threshold

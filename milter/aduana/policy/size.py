@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from aduana.policy.context import RuleContext
-from aduana.verdict import Action, Reason
+from aduana.policy.context import Citation, RuleContext
+from aduana.policy.ranks import for_rank
+from aduana.policy.rule_ids import RuleId
+from aduana.policy.verdict import Action, Reason
 
 _TOO_BIG = (552, "5.3.4")
 _MEBIBYTE = 1024 * 1024
@@ -28,7 +30,7 @@ def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
         return
     account = ctx.account
     rank = account.rank if account is not None else org.ranks[0]
-    cap = org.for_rank(org.rules.size.caps, rank)
+    cap = for_rank(org, org.rules.size.caps, rank)
     if cap is None:
         return
     content = ctx.facts.content
@@ -41,9 +43,8 @@ def size_reasons(ctx: RuleContext) -> Iterator[Reason]:
     if size <= cap.max_size:
         return
     yield ctx.reason(
-        rule="size.cap",
-        clause=cap.clause,
-        mode=org.rules.size.mode,
+        Citation(cap.clause, org.rules.size.mode),
+        rule=RuleId.SIZE_CAP,
         organisation=org,
         action=Action.REJECT,
         refusal=_TOO_BIG,

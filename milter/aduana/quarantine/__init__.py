@@ -2,12 +2,12 @@
 
 Modules::
 
-    settings      the ``quarantine`` section of aduana.yaml
     hold_mark     the X-Aduana-Hold header aduana adds to every message it holds
     hold_queue    Postfix's hold queue through postqueue, postcat and postsuper
     desk          list, show, release (after a re-check) and delete, each audited
     commands      ``aduana quarantine ...``
     backlog       the daemon's gauges of the hold-queue backlog by clause
 
-Nothing heavy is imported here: config/schema.py imports the settings module.
+Its settings (the ``quarantine`` section of aduana.yaml) are in config/quarantine.py.
+Nothing heavy is imported here.
 """

@@ -18,9 +18,11 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
-from aduana.ledger.activity import LedgerUnavailableError
+from structlog.typing import FilteringBoundLogger
+
+from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import ReviewAction, ReviewLedger
 from aduana.observability.metrics import Metrics
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage
@@ -39,7 +41,7 @@ class BacklogMonitor:
         queue: HeldLister,
         review: ReviewLedger | None,
         metrics: Metrics,
-        logger: Any,
+        logger: FilteringBoundLogger,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._queue = queue

@@ -17,15 +17,15 @@ import structlog
 from prometheus_client import CollectorRegistry
 
 from aduana.directory.account import DirectoryUnavailableError
+from aduana.gateway.notices import Notifier, spool_dir
+from aduana.gateway.runtime import build_runtime
 from aduana.ledger import SendingSuspensions
-from aduana.ledger.activity_backend import open_ledger, open_review_ledger
-from aduana.notices import Notifier, spool_dir
+from aduana.ledger.backends import open_ledger, open_review_ledger
 from aduana.observability.logging import configure_command_logging
 from aduana.observability.metrics import Metrics
+from aduana.policy.verdict import Verdict
 from aduana.quarantine.desk import Examination, HeldMessage, ListFilter, ReviewDesk
 from aduana.quarantine.hold_queue import HoldQueueError, NotHeldError, PostfixHoldQueue
-from aduana.runtime import build_runtime
-from aduana.verdict import Verdict
 
 _COLUMNS = ("queue_id", "held_since", "age", "sender", "recipients", "clauses", "rules")
 

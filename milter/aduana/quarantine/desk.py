@@ -17,16 +17,19 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
-from aduana.addresses import domain_of
-from aduana.checkpoint import never_suspended
-from aduana.explain import Submission, explain
+from structlog.typing import FilteringBoundLogger
+
+from aduana.commands.explain import Submission, explain
+from aduana.gateway.checkpoint import never_suspended
+from aduana.gateway.runtime import Runtime
 from aduana.ledger.review import HeldReason, HoldRecord, Review, ReviewAction, ReviewLedger
+from aduana.mta.addresses import domain_of
+from aduana.policy.organisations import organisation_of
+from aduana.policy.verdict import Action, Notice, Verdict
 from aduana.quarantine.hold_mark import HOLD_HEADER, clause_key, parse_hold_header
 from aduana.quarantine.hold_queue import HoldQueueError, QueuedMessage, Submitter
-from aduana.runtime import Runtime
-from aduana.verdict import Action, Notice, Verdict
 
 _PASSING = (Action.ACCEPT, Action.TAG)
 _CLOCK_SLACK = timedelta(minutes=5)
@@ -125,7 +128,7 @@ class ReviewDesk:
     queue: HoldQueue
     review: ReviewLedger
     notify: Callable[[Notice], None]
-    logger: Any
+    logger: FilteringBoundLogger
     clock: Callable[[], datetime]
     suspended: Callable[[str], bool] = never_suspended
     """Sending suspensions from the ledger, so the re-check sees them as the daemon does."""
@@ -249,7 +252,7 @@ class ReviewDesk:
     def _tell_sender(self, held: HeldMessage, raw: bytes, action_key: str, reason: str) -> None:
         settings = self.runtime.settings
         queued = held.queued
-        organisation = settings.organisation_of(queued.sender) if queued.sender else None
+        organisation = organisation_of(settings, queued.sender) if queued.sender else None
         if organisation is None:
             return
         templates = settings.templates

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from aduana.config.templates import ascii_fold
-from aduana.verdict import Reason
+from aduana.policy.verdict import Reason
 
 HOLD_HEADER = "X-Aduana-Hold"
 _ENTRY = re.compile(r"\s*(?P<rule>[^\s;()]+)\s*\((?P<clause>[^;]*)\)\s*")

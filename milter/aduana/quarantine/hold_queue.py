@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from aduana.quarantine.settings import QuarantineSettings
+from aduana.config.quarantine import QuarantineSettings
 
 _SASL_USERNAME = "named_attribute: sasl_username="
 _CLIENT_ADDRESS = "named_attribute: client_address="

@@ -12,11 +12,12 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from aduana.config.directory import LdapDirectorySettings
+from aduana.config.loader import ladder_problems
 from aduana.config.schema import Organisation
 from aduana.directory.account import Account, AccountStatus, DirectoryUnavailableError
 from aduana.directory.ldap import LdapDirectory
-from aduana.directory.ldap_settings import LdapDirectorySettings, ladder_problems
-from aduana.runtime import Runtime
+from aduana.gateway.runtime import Runtime
 from tests.support.required_servers import require_server
 from tests.support.slapd import (
     EDUGEM_PEOPLE,

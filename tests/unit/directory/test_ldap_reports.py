@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from aduana.config.directory import LdapDirectorySettings
 from aduana.directory.account import AccountStatus
 from aduana.directory.ldap import LdapDirectory
-from aduana.directory.ldap_settings import LdapDirectorySettings
+from aduana.gateway.runtime import Runtime
 from aduana.ledger import SqliteLedger
-from aduana.runtime import Runtime
 from tests.conftest import SHIPPED_CONFIG
 from tests.e2e.harness import RecordingSink
 from tests.support.slapd import (

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from aduana.content.message_text import text_of
 from aduana.inspect import (
     Category,
     InspectionLimits,
@@ -15,7 +16,6 @@ from aduana.inspect import (
 )
 from aduana.inspect.binhex import BinHexError, decode_binhex
 from aduana.inspect.mime import parse_entity, strip_comments
-from aduana.message_text import text_of
 from tests.corpus import blobs, containers, rar
 from tests.corpus.generate import with_attachment
 
@@ -25,7 +25,10 @@ PE = blobs.pe_exe()
 def _executables(raw: bytes, limits: InspectionLimits | None = None) -> list[tuple[str, str]]:
     result = inspect_bytes(raw, limits)
     return [
-        (" / ".join((*p.archive_chain, p.display_name)), p.variant)
+        (
+            " / ".join((*p.archive_chain, p.filenames[0] if p.filenames else f"parte {p.path}")),
+            p.variant,
+        )
         for p in result.parts
         if p.category is Category.EXECUTABLE
     ]

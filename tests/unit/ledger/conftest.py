@@ -11,8 +11,8 @@ from typing import Protocol
 import pytest
 
 from aduana.ledger import SqliteLedger
-from aduana.ledger.activity import DEFAULT_WRITE_INTERVAL
-from aduana.ledger.activity_backend import LedgerStore
+from aduana.ledger.backends import LedgerStore
+from aduana.ledger.last_send import DEFAULT_WRITE_INTERVAL
 from tests.support.postgres_server import PostgresServer
 
 BACKENDS = ("sqlite", "postgresql")

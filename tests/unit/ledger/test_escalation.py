@@ -14,8 +14,8 @@ from aduana.ledger import (
     Suspension,
     Violation,
 )
-from aduana.ledger.activity_backend import LedgerStore
-from aduana.verdict import Action
+from aduana.ledger.backends import LedgerStore
+from aduana.policy.verdict import Action
 from tests.unit.ledger.conftest import OpenStore
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)

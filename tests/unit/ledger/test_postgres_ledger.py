@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from aduana.ledger import LedgerUnavailableError, SendingSuspensions, Severity, Suspension
-from aduana.ledger.activity import DEFAULT_WRITE_INTERVAL
+from aduana.ledger.last_send import DEFAULT_WRITE_INTERVAL
 from aduana.ledger.postgres_store import PostgresLedger
 from tests.support.postgres_server import PostgresServer
 

@@ -23,7 +23,7 @@ from aduana.ledger import (
     render_json,
     violations_report,
 )
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 NOW = datetime(2025, 1, 15, 9, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from aduana.ledger import LedgerUnavailableError, Severity, SqliteLedger, Violation
-from aduana.verdict import Action
+from aduana.policy.verdict import Action
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 THREADS = 8

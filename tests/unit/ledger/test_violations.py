@@ -11,8 +11,8 @@ import pytest
 
 from aduana.directory.account import Account
 from aduana.ledger import Severity, Violation
-from aduana.ledger.activity_backend import LedgerStore
-from aduana.verdict import Action, Reason
+from aduana.ledger.backends import LedgerStore
+from aduana.policy.verdict import Action, Reason
 
 T0 = datetime(2024, 7, 1, 12, 0, tzinfo=UTC)
 HOUR = timedelta(hours=1)

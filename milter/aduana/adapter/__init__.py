@@ -1,1 +1,0 @@
-"""The pymilter adapter and aduana's single error boundary."""

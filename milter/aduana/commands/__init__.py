@@ -1,0 +1,1 @@
+"""The administrators' commands besides the daemon: explain, reports, notices to unit heads."""
