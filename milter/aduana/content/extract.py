@@ -29,7 +29,7 @@ import threading
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -42,7 +42,7 @@ from typing import IO
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-Clock = Callable[[], float]
+from aduana.clock import Clock
 
 
 class SourceKind(StrEnum):

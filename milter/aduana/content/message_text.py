@@ -17,11 +17,12 @@ would show it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import IO
 
+from aduana.clock import Clock
 from aduana.content.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
 from aduana.inspect import Category, InspectionLimits, UninspectablePart, classify_bytes
@@ -104,7 +105,7 @@ def message_text(
     message: IO[bytes],
     *,
     include_attachments: bool = True,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageText:
     message.seek(0)
     return text_of(message.read(_PARSE_BYTES), include_attachments=include_attachments, clock=clock)
@@ -114,7 +115,7 @@ def text_of(
     raw: bytes,
     *,
     include_attachments: bool = True,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
     limits: InspectionLimits | None = None,
 ) -> MessageText:
     """`message_text` of a message already in memory (only its first 16 MiB are read).
@@ -146,9 +147,7 @@ def _body_text(leaf: _Leaf, bodies: list[str]) -> None:
         bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
 
 
-def _attachment_text(
-    leaf: _Leaf, clock: Callable[[], float], limits: InspectionLimits, texts: list[str]
-) -> None:
+def _attachment_text(leaf: _Leaf, clock: Clock, limits: InspectionLimits, texts: list[str]) -> None:
     head = leaf.decoded(_ENCODED_HEAD_BYTES)[:_TYPE_HEAD_BYTES]
     if not head:
         return

@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import IO
 
+from aduana.clock import Clock
 from aduana.inspect import active, archives, filetype, names, office
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
 from aduana.inspect.binhex import BinHexError, decode_binhex, has_binhex
@@ -91,7 +92,7 @@ def _child_path(path: str, index: int) -> str:
 class _Inspector:
     """Mutable collector for one `inspect_message` call."""
 
-    def __init__(self, limits: InspectionLimits, clock: Callable[[], float]) -> None:
+    def __init__(self, limits: InspectionLimits, clock: Clock) -> None:
         self.limits = limits
         self.budget = Budget.start(limits, clock)
         self.parts: list[PartFacts] = []
@@ -677,7 +678,7 @@ def _inner_name(outer: tuple[str, ...]) -> str:
 def inspect_message(
     source: IO[bytes],
     limits: InspectionLimits | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageInspection:
     """Every fact about a message: parts, true types, archives, encryption, limits.
 
@@ -692,7 +693,7 @@ def inspect_message(
 def inspect_bytes(
     raw: bytes,
     limits: InspectionLimits | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageInspection:
     """`inspect_message` for a message already in memory (tests, `aduana explain`)."""
     inspector = _Inspector(limits or InspectionLimits(), clock)
