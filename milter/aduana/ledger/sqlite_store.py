@@ -1,11 +1,11 @@
-"""SQLite backend for activity, violations and suspensions: one file, no server.
+"""SQLite backend for last sends, violations and suspensions: one file, no server.
 
 One connection (`SqliteConnection`, which the review ledger uses too) serves
 every thread behind a lock. pymilter runs a thread per SMTP connection, so
 per-thread connections would pile up; and SQLite allows one writer at a time
 anyway. The database is in WAL mode so the CLI can read reports
 while the daemon writes, with ``synchronous=NORMAL`` (a power cut may lose the
-last moments of activity, never corrupt the file). ``busy_timeout`` bounds how
+last moments of last sends, never corrupt the file). ``busy_timeout`` bounds how
 long a write waits for another process's lock; past it, and on any other
 SQLite operational error (disk full, unreadable file), the call raises
 `LedgerUnavailableError`.
@@ -98,7 +98,7 @@ class SqliteLedger:
             busy_timeout=busy_timeout,
         )
 
-    # activity
+    # last sends (the table keeps its first name, activity)
 
     def record_send(self, address: str, at: datetime) -> None:
         key = address_key(address)
