@@ -22,14 +22,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import io
-import lzma
 import re
 import threading
 import xml.parsers.expat
 import zipfile
-import zlib
-from collections.abc import Iterator
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -37,12 +33,12 @@ from email.message import Message
 from enum import StrEnum
 from html.parser import HTMLParser
 from time import monotonic
-from typing import IO
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
 from aduana.clock import Clock
+from aduana.inspect.zip_reader import ZIP_ERRORS, is_encrypted, member_chunks, open_member, open_zip
 
 
 class SourceKind(StrEnum):
@@ -302,24 +298,15 @@ _ZIP_TYPES = frozenset(
 )
 _NUMBERED = re.compile(r"(\d+)\.xml$")
 
-# What zipfile, zlib, lzma, bz2 (OSError) and expat raise on corrupt input.
-_ARCHIVE_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    NotImplementedError,
-    OSError,
-    xml.parsers.expat.ExpatError,
-)
+# What the zip reader and expat raise on corrupt input.
+_ARCHIVE_ERRORS: tuple[type[Exception], ...] = (*ZIP_ERRORS, xml.parsers.expat.ExpatError)
 
 
 def _sniff_zip(data: bytes) -> SourceKind | None:
     if not data.startswith(b"PK"):
         return None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             names = set(archive.namelist())
     except _ARCHIVE_ERRORS:
         return None
@@ -360,7 +347,7 @@ def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _Budget) 
     spec = _SPECS[kind]
     total = 0
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             infos = {info.filename: info for info in archive.infolist()}
             wanted = [n for n in _members(kind, list(infos)) if n in infos]
             if not wanted:
@@ -370,7 +357,7 @@ def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _Budget) 
                 budget.stop(Limit.MEMBERS)
             for name in wanted:
                 info = infos[name]
-                if info.flag_bits & 0x1:
+                if is_encrypted(info):
                     return budget.result(kind, Problem.ENCRYPTED)
                 remaining = limits.max_total_bytes - total
                 if remaining <= 0:
@@ -401,8 +388,8 @@ def _parse_member(
     allowance, limit = cap
     parser = _xml_parser(spec, budget)
     read = 0
-    with archive.open(info) as stream:
-        for chunk in _chunks(stream, allowance):
+    with open_member(archive, info) as stream:
+        for chunk in member_chunks(stream, allowance):
             budget.check_time()
             read += len(chunk)
             parser.Parse(chunk, False)
@@ -411,16 +398,6 @@ def _parse_member(
             return read
     parser.Parse(b"", True)
     return read
-
-
-def _chunks(stream: IO[bytes], allowance: int) -> Iterator[bytes]:
-    left = allowance
-    while left > 0:
-        chunk = stream.read(min(_CHUNK, left))
-        if not chunk:
-            return
-        left -= len(chunk)
-        yield chunk
 
 
 def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserType:
