@@ -38,6 +38,8 @@ import pypdfium2
 import pypdfium2.raw as pdfium_c
 
 from aduana.clock import Clock
+from aduana.inspect.budget import Budget
+from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.zip_reader import ZIP_ERRORS, is_encrypted, member_chunks, open_member, open_zip
 
 
@@ -91,20 +93,21 @@ _CHUNK = 64 * 1024
 
 
 class _BudgetSpentError(Exception):
-    """Raised inside parser callbacks to stop parsing once the budget is spent."""
+    """Raised inside parser callbacks to stop parsing once a limit is reached."""
 
 
 class _DoctypeError(Exception):
     """An XML member declares a DTD, which office documents never need."""
 
 
-class _Budget:
-    """Collects text for one extraction and knows when to stop."""
+class _TextSink:
+    """The text of one extraction, kept up to `max_chars`, and the one `Budget`
+    (inspect/budget.py) whose clock says when the extraction's time is spent; the
+    first limit reached is the one reported."""
 
     def __init__(self, limits: TextLimits, clock: Clock) -> None:
         self.max_chars = limits.max_chars
-        self.deadline = clock() + limits.max_seconds
-        self.clock = clock
+        self.budget = Budget.start(InspectionLimits(time_budget=limits.max_seconds), clock)
         self.parts: list[str] = []
         self.size = 0
         self.limit: Limit | None = None
@@ -121,7 +124,7 @@ class _Budget:
             raise _BudgetSpentError
 
     def check_time(self) -> None:
-        if self.clock() >= self.deadline:
+        if self.budget.out_of_time("text"):
             self.stop(Limit.TIME)
             raise _BudgetSpentError
 
@@ -145,7 +148,7 @@ def extract_text(
     message["Content-Type"] = content_type
     mime = message.get_content_type()
     charset = message.get_content_charset()
-    budget = _Budget(limits, clock)
+    budget = _TextSink(limits, clock)
     if mime == "text/html":
         return _html(data, charset, budget)
     if mime.startswith("text/"):
@@ -190,7 +193,7 @@ def _decode(data: bytes, charset: str | None, max_chars: int) -> str:
         return head.decode("cp1252", "replace")
 
 
-def _plain(data: bytes, charset: str | None, budget: _Budget) -> ExtractedText:
+def _plain(data: bytes, charset: str | None, budget: _TextSink) -> ExtractedText:
     if len(data) > budget.max_chars * 4:
         budget.stop(Limit.CHARS)
     with contextlib.suppress(_BudgetSpentError):
@@ -209,7 +212,7 @@ class _HtmlText(HTMLParser):
         | {"title", "dd", "dt"}
     )
 
-    def __init__(self, budget: _Budget) -> None:
+    def __init__(self, budget: _TextSink) -> None:
         super().__init__(convert_charrefs=True)
         self.budget = budget
         self.skipping = 0
@@ -233,7 +236,7 @@ class _HtmlText(HTMLParser):
             self.budget.add(data)
 
 
-def _html(data: bytes, charset: str | None, budget: _Budget) -> ExtractedText:
+def _html(data: bytes, charset: str | None, budget: _TextSink) -> ExtractedText:
     if charset is None:
         found = _META_CHARSET.search(data[:2048])
         charset = found.group(1).decode("ascii") if found else None
@@ -343,7 +346,7 @@ def _members(kind: SourceKind, names: list[str]) -> list[str]:
     return ["content.xml", *(["styles.xml"] if "styles.xml" in names else [])]
 
 
-def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
+def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:
     spec = _SPECS[kind]
     total = 0
     try:
@@ -382,7 +385,7 @@ def _parse_member(
     info: zipfile.ZipInfo,
     spec: _XmlSpec,
     cap: tuple[int, Limit],
-    budget: _Budget,
+    budget: _TextSink,
 ) -> int:
     """Stream one XML member into the budget; returns the bytes decompressed."""
     allowance, limit = cap
@@ -400,7 +403,7 @@ def _parse_member(
     return read
 
 
-def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserType:
+def _xml_parser(spec: _XmlSpec, budget: _TextSink) -> xml.parsers.expat.XMLParserType:
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     depth = 0
@@ -443,7 +446,7 @@ def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserT
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
+def _pdf(data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:
     with _PDFIUM_LOCK:
         try:
             # An empty user password opens without a prompt: the inspection lets such a
@@ -464,7 +467,7 @@ def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
     return budget.result(SourceKind.PDF)
 
 
-def _pdf_pages(document: pypdfium2.PdfDocument, limits: TextLimits, budget: _Budget) -> None:
+def _pdf_pages(document: pypdfium2.PdfDocument, limits: TextLimits, budget: _TextSink) -> None:
     for number in range(len(document)):
         if number >= limits.max_pdf_pages:
             budget.stop(Limit.PAGES)
