@@ -64,7 +64,10 @@ class Limit(StrEnum):
     TIME = "time"
 
 
-class Problem(StrEnum):
+class TextProblem(StrEnum):
+    """Why a part gave no text (or only some). Not a finding about the message: the
+    inspection reports those (`inspect.model.ProblemKind`, `EncryptionKind`)."""
+
     UNSUPPORTED = "unsupported"
     ENCRYPTED = "encrypted"
     MALFORMED = "malformed"
@@ -86,7 +89,7 @@ class ExtractedText:
     source: SourceKind
     truncated: bool = False
     limit: Limit | None = None
-    problem: Problem | None = None
+    problem: TextProblem | None = None
 
 
 _CHUNK = 64 * 1024
@@ -131,7 +134,7 @@ class _TextSink:
     def stop(self, limit: Limit) -> None:
         self.limit = self.limit or limit
 
-    def result(self, source: SourceKind, problem: Problem | None = None) -> ExtractedText:
+    def result(self, source: SourceKind, problem: TextProblem | None = None) -> ExtractedText:
         return ExtractedText(
             "".join(self.parts), source, self.limit is not None, self.limit, problem
         )
@@ -160,7 +163,7 @@ def extract_text(
         kind = _sniff_zip(data)
     if kind is not None:
         return _office(kind, data, limits, budget)
-    return ExtractedText("", SourceKind.UNSUPPORTED, problem=Problem.UNSUPPORTED)
+    return ExtractedText("", SourceKind.UNSUPPORTED, problem=TextProblem.UNSUPPORTED)
 
 
 def extract_subject(subject: str, limits: TextLimits) -> ExtractedText:
@@ -354,14 +357,14 @@ def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _TextSink
             infos = {info.filename: info for info in archive.infolist()}
             wanted = [n for n in _members(kind, list(infos)) if n in infos]
             if not wanted:
-                return budget.result(kind, Problem.MALFORMED)
+                return budget.result(kind, TextProblem.MALFORMED)
             if len(wanted) > limits.max_members:
                 wanted = wanted[: limits.max_members]
                 budget.stop(Limit.MEMBERS)
             for name in wanted:
                 info = infos[name]
                 if is_encrypted(info):
-                    return budget.result(kind, Problem.ENCRYPTED)
+                    return budget.result(kind, TextProblem.ENCRYPTED)
                 remaining = limits.max_total_bytes - total
                 if remaining <= 0:
                     budget.stop(Limit.TOTAL_BYTES)
@@ -374,9 +377,9 @@ def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _TextSink
     except _BudgetSpentError:
         pass
     except _DoctypeError:
-        return budget.result(kind, Problem.MALFORMED)
+        return budget.result(kind, TextProblem.MALFORMED)
     except _ARCHIVE_ERRORS:
-        return budget.result(kind, Problem.MALFORMED)
+        return budget.result(kind, TextProblem.MALFORMED)
     return budget.result(kind)
 
 
@@ -454,14 +457,14 @@ def _pdf(data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError as error:
             if error.err_code == pdfium_c.FPDF_ERR_PASSWORD:
-                return budget.result(SourceKind.PDF, Problem.ENCRYPTED)
-            return budget.result(SourceKind.PDF, Problem.MALFORMED)
+                return budget.result(SourceKind.PDF, TextProblem.ENCRYPTED)
+            return budget.result(SourceKind.PDF, TextProblem.MALFORMED)
         try:
             _pdf_pages(document, limits, budget)
         except _BudgetSpentError:
             pass
         except pypdfium2.PdfiumError:
-            return budget.result(SourceKind.PDF, Problem.MALFORMED)
+            return budget.result(SourceKind.PDF, TextProblem.MALFORMED)
         finally:
             document.close()
     return budget.result(SourceKind.PDF)

@@ -71,7 +71,10 @@ class LimitKind(StrEnum):
 
 
 class ProblemKind(StrEnum):
-    """Something odd about the structure of the message or of a file in it."""
+    """Something odd about the structure of the message or of a file in it.
+
+    (Not `config.errors.Problem`, a mistake in a configuration file, nor
+    `content.extract.TextProblem`, why a part gave no text.)"""
 
     # The message cannot be read the way its headers say: `MessageInspection.malformed`.
     NO_HEADERS = "no_headers"
