@@ -25,7 +25,13 @@ from typing import IO
 from aduana.clock import Clock
 from aduana.content.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
-from aduana.inspect import Category, InspectionLimits, UninspectablePart, classify_bytes
+from aduana.inspect import (
+    Category,
+    InspectionLimits,
+    UninspectablePart,
+    UnnamedPart,
+    classify_bytes,
+)
 from aduana.inspect.mime import (
     IDENTITY_ENCODINGS,
     ContentType,
@@ -129,7 +135,7 @@ def text_of(
     deadline = clock() + ATTACHMENT_TEXT_LIMITS.max_seconds
     for number, leaf in enumerate(_leaves(top, "text/plain", 0), start=1):
         names = leaf.entity.filenames()
-        shown = names[0] if names else f"parte {number} ({leaf.content_type.mime})"
+        shown = names[0] if names else UnnamedPart(str(number), leaf.content_type.mime)
         if leaf.is_body:
             read_part(f"text#{number}", shown, partial(_body_text, leaf, bodies), failed)
         elif include_attachments and clock() < deadline:

@@ -48,10 +48,12 @@ from aduana.inspect.model import (
     MessageInspection,
     NameAnomaly,
     PartFacts,
+    PartLabel,
     ProblemKind,
     Source,
     StructuralProblem,
     UninspectablePart,
+    UnnamedPart,
 )
 from aduana.inspect.part_boundary import read_part
 from aduana.inspect.tnef import is_tnef, tnef_attachments
@@ -71,7 +73,7 @@ class _Origin:
     source: Source
     names: tuple[str, ...]
     declared: tuple[str, ...] = ()
-    chain: tuple[str, ...] = ()
+    chain: tuple[PartLabel, ...] = ()
     disposition: str = ""
     variant: str = ""
     mime_depth: int = 0
@@ -125,8 +127,8 @@ class _Inspector:
 
     def guarded(self, origin: _Origin, read: Callable[[], None]) -> None:
         """Read one part; if its reader raises, the part is uninspectable (part_boundary)."""
-        shown = origin.names[0] if origin.names else f"parte {origin.path}"
-        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.failed_reads)
+        shown = origin.names[0] if origin.names else UnnamedPart(origin.path)
+        read_part(origin.path, shown, read, self.failed_reads, chain=origin.chain)
 
     def found_encryption(self, kind: EncryptionKind, where: str, detail: str = "") -> None:
         if all(f.kind is not kind or f.where != where for f in self.encryption):
@@ -439,7 +441,7 @@ class _Inspector:
             return
         if not self.budget.admit_member(where) or not self.budget.charge(len(embedded.data), where):
             return
-        label = parent.names[0] if parent.names else f"parte {parent.path}"
+        label = parent.names[0] if parent.names else UnnamedPart(parent.path)
         origin = _Origin(
             path=where,
             source=Source.EMBEDDED,
@@ -588,7 +590,7 @@ class _Inspector:
         member: Member,
         reader: MemberReader | None,
         parent: _Origin,
-        chain: tuple[str, ...],
+        chain: tuple[PartLabel, ...],
     ) -> None:
         origin = _Origin(
             path=f"{parent.path}!{member.index}",
