@@ -9,7 +9,14 @@ import pytest
 from aduana.config.schema import AntivirusRule
 from aduana.content.message_text import MessageText
 from aduana.gateway.runtime import Runtime
-from aduana.inspect import Category, MessageInspection, PartFacts, Source, UninspectablePart
+from aduana.inspect import (
+    Category,
+    MessageInspection,
+    PartFacts,
+    Source,
+    UninspectablePart,
+    UnnamedPart,
+)
 from aduana.policy.engine import decide
 from aduana.policy.facts import (
     Envelope,
@@ -148,3 +155,34 @@ def test_a_part_whose_reader_raised_is_refused_permanently_with_the_clause(
     assert f"clausula {clause}" in verdict.reply.text
     assert "informe.pdf" in verdict.reply.text
     assert "DependencyError" not in verdict.reply.text
+
+
+@pytest.mark.parametrize(
+    ("language", "named"),
+    [
+        ("es", '"f.zip / parte 1.2 / parte 3 (application/pdf)" no puede abrirse'),
+        ("en", '"f.zip / part 1.2 / part 3 (application/pdf)" cannot be opened'),
+    ],
+)
+def test_a_part_without_a_name_is_named_in_the_language_of_the_reply(
+    shipped_runtime: Runtime, language: str, named: str
+) -> None:
+    """The inspection carries where the part sits; the reply's template names it."""
+    broken = UninspectablePart(
+        "text#3",
+        UnnamedPart("3", "application/pdf"),
+        "KeyError",
+        chain=("f.zip", UnnamedPart("1.2")),
+    )
+    settings = replace(
+        shipped_runtime.settings,
+        organisations=tuple(
+            o.model_copy(update={"language": language}) if o.id == "sre" else o
+            for o in shipped_runtime.settings.organisations
+        ),
+    )
+    text = MessageText(body="hola", failed_reads=(broken,))
+    verdict = decide(settings, inbound(shipped_runtime, JEFE, text=text))
+    assert verdict.reply is not None
+    assert (verdict.reply.code, verdict.reply.status) == (550, "5.7.1")
+    assert named in verdict.reply.text

@@ -10,9 +10,9 @@ members read are the ones a person would read: text and documents (what
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from aduana.clock import Clock
 from aduana.content.extract import TextLimits, extract_text
 from aduana.inspect import Category, InspectionLimits, filetype
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format, read_archive
@@ -45,7 +45,7 @@ def archive_text(
     name: str,
     limits: InspectionLimits,
     text_limits: TextLimits,
-    clock: Callable[[], float],
+    clock: Clock,
 ) -> list[str]:
     """Texts of the readable members of the archive `data`, nested archives included."""
     budget = Budget.start(replace(limits, time_budget=text_limits.max_seconds), clock)

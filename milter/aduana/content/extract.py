@@ -22,14 +22,10 @@ from __future__ import annotations
 
 import codecs
 import contextlib
-import io
-import lzma
 import re
 import threading
 import xml.parsers.expat
 import zipfile
-import zlib
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from email.errors import HeaderParseError
 from email.header import decode_header, make_header
@@ -37,12 +33,14 @@ from email.message import Message
 from enum import StrEnum
 from html.parser import HTMLParser
 from time import monotonic
-from typing import IO
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
 
-Clock = Callable[[], float]
+from aduana.clock import Clock
+from aduana.inspect.budget import Budget
+from aduana.inspect.limits import InspectionLimits
+from aduana.inspect.zip_reader import ZIP_ERRORS, is_encrypted, member_chunks, open_member, open_zip
 
 
 class SourceKind(StrEnum):
@@ -66,7 +64,10 @@ class Limit(StrEnum):
     TIME = "time"
 
 
-class Problem(StrEnum):
+class TextProblem(StrEnum):
+    """Why a part gave no text (or only some). Not a finding about the message: the
+    inspection reports those (`inspect.model.ProblemKind`, `EncryptionKind`)."""
+
     UNSUPPORTED = "unsupported"
     ENCRYPTED = "encrypted"
     MALFORMED = "malformed"
@@ -88,27 +89,28 @@ class ExtractedText:
     source: SourceKind
     truncated: bool = False
     limit: Limit | None = None
-    problem: Problem | None = None
+    problem: TextProblem | None = None
 
 
 _CHUNK = 64 * 1024
 
 
 class _BudgetSpentError(Exception):
-    """Raised inside parser callbacks to stop parsing once the budget is spent."""
+    """Raised inside parser callbacks to stop parsing once a limit is reached."""
 
 
 class _DoctypeError(Exception):
     """An XML member declares a DTD, which office documents never need."""
 
 
-class _Budget:
-    """Collects text for one extraction and knows when to stop."""
+class _TextSink:
+    """The text of one extraction, kept up to `max_chars`, and the one `Budget`
+    (inspect/budget.py) whose clock says when the extraction's time is spent; the
+    first limit reached is the one reported."""
 
     def __init__(self, limits: TextLimits, clock: Clock) -> None:
         self.max_chars = limits.max_chars
-        self.deadline = clock() + limits.max_seconds
-        self.clock = clock
+        self.budget = Budget.start(InspectionLimits(time_budget=limits.max_seconds), clock)
         self.parts: list[str] = []
         self.size = 0
         self.limit: Limit | None = None
@@ -125,14 +127,14 @@ class _Budget:
             raise _BudgetSpentError
 
     def check_time(self) -> None:
-        if self.clock() >= self.deadline:
+        if self.budget.out_of_time("text"):
             self.stop(Limit.TIME)
             raise _BudgetSpentError
 
     def stop(self, limit: Limit) -> None:
         self.limit = self.limit or limit
 
-    def result(self, source: SourceKind, problem: Problem | None = None) -> ExtractedText:
+    def result(self, source: SourceKind, problem: TextProblem | None = None) -> ExtractedText:
         return ExtractedText(
             "".join(self.parts), source, self.limit is not None, self.limit, problem
         )
@@ -149,7 +151,7 @@ def extract_text(
     message["Content-Type"] = content_type
     mime = message.get_content_type()
     charset = message.get_content_charset()
-    budget = _Budget(limits, clock)
+    budget = _TextSink(limits, clock)
     if mime == "text/html":
         return _html(data, charset, budget)
     if mime.startswith("text/"):
@@ -161,7 +163,7 @@ def extract_text(
         kind = _sniff_zip(data)
     if kind is not None:
         return _office(kind, data, limits, budget)
-    return ExtractedText("", SourceKind.UNSUPPORTED, problem=Problem.UNSUPPORTED)
+    return ExtractedText("", SourceKind.UNSUPPORTED, problem=TextProblem.UNSUPPORTED)
 
 
 def extract_subject(subject: str, limits: TextLimits) -> ExtractedText:
@@ -194,7 +196,7 @@ def _decode(data: bytes, charset: str | None, max_chars: int) -> str:
         return head.decode("cp1252", "replace")
 
 
-def _plain(data: bytes, charset: str | None, budget: _Budget) -> ExtractedText:
+def _plain(data: bytes, charset: str | None, budget: _TextSink) -> ExtractedText:
     if len(data) > budget.max_chars * 4:
         budget.stop(Limit.CHARS)
     with contextlib.suppress(_BudgetSpentError):
@@ -213,7 +215,7 @@ class _HtmlText(HTMLParser):
         | {"title", "dd", "dt"}
     )
 
-    def __init__(self, budget: _Budget) -> None:
+    def __init__(self, budget: _TextSink) -> None:
         super().__init__(convert_charrefs=True)
         self.budget = budget
         self.skipping = 0
@@ -237,7 +239,7 @@ class _HtmlText(HTMLParser):
             self.budget.add(data)
 
 
-def _html(data: bytes, charset: str | None, budget: _Budget) -> ExtractedText:
+def _html(data: bytes, charset: str | None, budget: _TextSink) -> ExtractedText:
     if charset is None:
         found = _META_CHARSET.search(data[:2048])
         charset = found.group(1).decode("ascii") if found else None
@@ -302,24 +304,15 @@ _ZIP_TYPES = frozenset(
 )
 _NUMBERED = re.compile(r"(\d+)\.xml$")
 
-# What zipfile, zlib, lzma, bz2 (OSError) and expat raise on corrupt input.
-_ARCHIVE_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    NotImplementedError,
-    OSError,
-    xml.parsers.expat.ExpatError,
-)
+# What the zip reader and expat raise on corrupt input.
+_ARCHIVE_ERRORS: tuple[type[Exception], ...] = (*ZIP_ERRORS, xml.parsers.expat.ExpatError)
 
 
 def _sniff_zip(data: bytes) -> SourceKind | None:
     if not data.startswith(b"PK"):
         return None
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             names = set(archive.namelist())
     except _ARCHIVE_ERRORS:
         return None
@@ -356,22 +349,22 @@ def _members(kind: SourceKind, names: list[str]) -> list[str]:
     return ["content.xml", *(["styles.xml"] if "styles.xml" in names else [])]
 
 
-def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
+def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:
     spec = _SPECS[kind]
     total = 0
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with open_zip(data) as archive:
             infos = {info.filename: info for info in archive.infolist()}
             wanted = [n for n in _members(kind, list(infos)) if n in infos]
             if not wanted:
-                return budget.result(kind, Problem.MALFORMED)
+                return budget.result(kind, TextProblem.MALFORMED)
             if len(wanted) > limits.max_members:
                 wanted = wanted[: limits.max_members]
                 budget.stop(Limit.MEMBERS)
             for name in wanted:
                 info = infos[name]
-                if info.flag_bits & 0x1:
-                    return budget.result(kind, Problem.ENCRYPTED)
+                if is_encrypted(info):
+                    return budget.result(kind, TextProblem.ENCRYPTED)
                 remaining = limits.max_total_bytes - total
                 if remaining <= 0:
                     budget.stop(Limit.TOTAL_BYTES)
@@ -384,9 +377,9 @@ def _office(kind: SourceKind, data: bytes, limits: TextLimits, budget: _Budget) 
     except _BudgetSpentError:
         pass
     except _DoctypeError:
-        return budget.result(kind, Problem.MALFORMED)
+        return budget.result(kind, TextProblem.MALFORMED)
     except _ARCHIVE_ERRORS:
-        return budget.result(kind, Problem.MALFORMED)
+        return budget.result(kind, TextProblem.MALFORMED)
     return budget.result(kind)
 
 
@@ -395,14 +388,14 @@ def _parse_member(
     info: zipfile.ZipInfo,
     spec: _XmlSpec,
     cap: tuple[int, Limit],
-    budget: _Budget,
+    budget: _TextSink,
 ) -> int:
     """Stream one XML member into the budget; returns the bytes decompressed."""
     allowance, limit = cap
     parser = _xml_parser(spec, budget)
     read = 0
-    with archive.open(info) as stream:
-        for chunk in _chunks(stream, allowance):
+    with open_member(archive, info) as stream:
+        for chunk in member_chunks(stream, allowance):
             budget.check_time()
             read += len(chunk)
             parser.Parse(chunk, False)
@@ -413,17 +406,7 @@ def _parse_member(
     return read
 
 
-def _chunks(stream: IO[bytes], allowance: int) -> Iterator[bytes]:
-    left = allowance
-    while left > 0:
-        chunk = stream.read(min(_CHUNK, left))
-        if not chunk:
-            return
-        left -= len(chunk)
-        yield chunk
-
-
-def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserType:
+def _xml_parser(spec: _XmlSpec, budget: _TextSink) -> xml.parsers.expat.XMLParserType:
     parser = xml.parsers.expat.ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
     depth = 0
@@ -466,7 +449,7 @@ def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserT
 _PDFIUM_LOCK = threading.Lock()
 
 
-def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
+def _pdf(data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:
     with _PDFIUM_LOCK:
         try:
             # An empty user password opens without a prompt: the inspection lets such a
@@ -474,20 +457,20 @@ def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:
             document = pypdfium2.PdfDocument(data)
         except pypdfium2.PdfiumError as error:
             if error.err_code == pdfium_c.FPDF_ERR_PASSWORD:
-                return budget.result(SourceKind.PDF, Problem.ENCRYPTED)
-            return budget.result(SourceKind.PDF, Problem.MALFORMED)
+                return budget.result(SourceKind.PDF, TextProblem.ENCRYPTED)
+            return budget.result(SourceKind.PDF, TextProblem.MALFORMED)
         try:
             _pdf_pages(document, limits, budget)
         except _BudgetSpentError:
             pass
         except pypdfium2.PdfiumError:
-            return budget.result(SourceKind.PDF, Problem.MALFORMED)
+            return budget.result(SourceKind.PDF, TextProblem.MALFORMED)
         finally:
             document.close()
     return budget.result(SourceKind.PDF)
 
 
-def _pdf_pages(document: pypdfium2.PdfDocument, limits: TextLimits, budget: _Budget) -> None:
+def _pdf_pages(document: pypdfium2.PdfDocument, limits: TextLimits, budget: _TextSink) -> None:
     for number in range(len(document)):
         if number >= limits.max_pdf_pages:
             budget.stop(Limit.PAGES)

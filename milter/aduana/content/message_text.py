@@ -17,14 +17,21 @@ would show it.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 from typing import IO
 
+from aduana.clock import Clock
 from aduana.content.archive_text import archive_format, archive_text
 from aduana.content.extract import TextLimits, extract_subject, extract_text
-from aduana.inspect import Category, InspectionLimits, UninspectablePart, classify_bytes
+from aduana.inspect import (
+    Category,
+    InspectionLimits,
+    UninspectablePart,
+    UnnamedPart,
+    classify_bytes,
+)
 from aduana.inspect.mime import (
     IDENTITY_ENCODINGS,
     ContentType,
@@ -104,7 +111,7 @@ def message_text(
     message: IO[bytes],
     *,
     include_attachments: bool = True,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageText:
     message.seek(0)
     return text_of(message.read(_PARSE_BYTES), include_attachments=include_attachments, clock=clock)
@@ -114,7 +121,7 @@ def text_of(
     raw: bytes,
     *,
     include_attachments: bool = True,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
     limits: InspectionLimits | None = None,
 ) -> MessageText:
     """`message_text` of a message already in memory (only its first 16 MiB are read).
@@ -128,7 +135,7 @@ def text_of(
     deadline = clock() + ATTACHMENT_TEXT_LIMITS.max_seconds
     for number, leaf in enumerate(_leaves(top, "text/plain", 0), start=1):
         names = leaf.entity.filenames()
-        shown = names[0] if names else f"parte {number} ({leaf.content_type.mime})"
+        shown = names[0] if names else UnnamedPart(str(number), leaf.content_type.mime)
         if leaf.is_body:
             read_part(f"text#{number}", shown, partial(_body_text, leaf, bodies), failed)
         elif include_attachments and clock() < deadline:
@@ -146,9 +153,7 @@ def _body_text(leaf: _Leaf, bodies: list[str]) -> None:
         bodies.append(extract_text(leaf.declared, payload, BODY_TEXT_LIMITS).text)
 
 
-def _attachment_text(
-    leaf: _Leaf, clock: Callable[[], float], limits: InspectionLimits, texts: list[str]
-) -> None:
+def _attachment_text(leaf: _Leaf, clock: Clock, limits: InspectionLimits, texts: list[str]) -> None:
     head = leaf.decoded(_ENCODED_HEAD_BYTES)[:_TYPE_HEAD_BYTES]
     if not head:
         return

@@ -41,6 +41,7 @@ from ldap3.core.exceptions import (
 )
 from ldap3.utils.conv import escape_filter_chars
 
+from aduana.clock import Clock
 from aduana.config.directory import LdapDirectorySettings
 from aduana.config.schema import Organisation
 from aduana.directory.account import (
@@ -52,7 +53,6 @@ from aduana.directory.account import (
 from aduana.directory.cache import AnswerCache, CachedAnswer
 from aduana.mta.addresses import domain_of, in_domains
 
-Clock = Callable[[], float]
 StateCallback = Callable[[bool, str], None]
 
 # What "LDAP cannot be reached or used right now" looks like; anything else is a bug

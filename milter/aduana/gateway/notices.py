@@ -25,13 +25,13 @@ import smtplib
 import subprocess
 import threading
 import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
 from structlog.typing import FilteringBoundLogger
 
+from aduana.clock import Clock
 from aduana.config.loader import Settings
 from aduana.config.schema import NoticeDelivery
 from aduana.gateway.notice_spool import NoticeSpool, SpooledNotice
@@ -111,7 +111,7 @@ class Notifier:
         metrics: Metrics,
         logger: FilteringBoundLogger,
         *,
-        wall_clock: Callable[[], float] = time.time,
+        wall_clock: Clock = time.time,
     ) -> None:
         self._delivery = delivery
         self._submit = _TRANSPORTS[delivery.transport]

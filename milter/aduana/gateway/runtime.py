@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from aduana.clock import Clock
 from aduana.config.directory import FileDirectorySettings
 from aduana.config.errors import ConfigError, Problem
 from aduana.config.loader import Settings, load_settings
@@ -49,7 +50,7 @@ class Runtime:
 def build_runtime(
     config_file: Path,
     *,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
     on_directory_state: DirectoryStateListener = _ignore_state,
 ) -> Runtime:
     """Load everything a configuration names; raises ConfigError on any problem."""
@@ -60,7 +61,7 @@ def build_runtime(
 
 
 def _build_directory(
-    settings: Settings, clock: Callable[[], float], on_state: DirectoryStateListener
+    settings: Settings, clock: Clock, on_state: DirectoryStateListener
 ) -> Directory:
     directory = settings.daemon.directory
     if isinstance(directory, FileDirectorySettings):

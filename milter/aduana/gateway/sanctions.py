@@ -79,10 +79,10 @@ class Sanctions:
             for e in ledger_settings.escalation
         ]
         escalator = Escalator(policies, ledger, suspensions)
-        activity = last_send_ledger(settings, ledger)
+        last_sends = last_send_ledger(settings, ledger)
         review = open_review_ledger(settings)
         return cls(
-            ledger_settings, ledger, activity, suspensions, escalator, metrics, logger, review
+            ledger_settings, ledger, last_sends, suspensions, escalator, metrics, logger, review
         )
 
     def is_suspended(self, address: str) -> bool:

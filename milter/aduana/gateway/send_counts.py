@@ -4,7 +4,7 @@ gathered from the counter store before the engine runs.
 This is I/O (the store may be Redis), so it lives in the gateway; the
 engine only sees the resulting SenderActivity. The counts include the message
 being judged, but the message is stored only once the verdict sends it
-(`Activity.record`): a refused message was not sent.
+(`SendCounter.record`): a refused message was not sent.
 """
 
 from __future__ import annotations

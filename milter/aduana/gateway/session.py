@@ -16,6 +16,7 @@ from typing import Any, TypeVar, cast
 import Milter
 from structlog.typing import FilteringBoundLogger
 
+from aduana.clock import Clock
 from aduana.config.templates import ascii_fold
 from aduana.directory.account import DirectoryUnavailableError
 from aduana.gateway.checkpoint import (
@@ -65,9 +66,9 @@ class SessionServices:
     runtime: Callable[[], Runtime]
     metrics: Metrics
     logger: FilteringBoundLogger
-    clock: Callable[[], float]
+    clock: Clock
     """Monotonic seconds, for measuring processing time."""
-    wall_clock: Callable[[], float]
+    wall_clock: Clock
     """Unix time, for rolling windows and approval dates."""
     send_counts: SendCounter
     sanctions: Sanctions | None = None

@@ -19,10 +19,12 @@ from aduana.inspect.model import (
     MessageInspection,
     NameAnomaly,
     PartFacts,
+    PartLabel,
     ProblemKind,
     Source,
     StructuralProblem,
     UninspectablePart,
+    UnnamedPart,
 )
 from aduana.inspect.pipeline import inspect_bytes, inspect_message
 
@@ -40,10 +42,12 @@ __all__ = [
     "MessageInspection",
     "NameAnomaly",
     "PartFacts",
+    "PartLabel",
     "ProblemKind",
     "Source",
     "StructuralProblem",
     "UninspectablePart",
+    "UnnamedPart",
     "classify_bytes",
     "inspect_bytes",
     "inspect_message",

@@ -43,6 +43,7 @@ import rarfile  # type: ignore[import-untyped]
 
 from aduana.inspect.budget import CHUNK, Budget, MemberReader, Readable
 from aduana.inspect.model import EncryptionKind, LimitKind, ProblemKind
+from aduana.inspect.zip_reader import ZIP_ERRORS, is_encrypted, open_member, open_zip
 
 
 class ArchiveFormat(StrEnum):
@@ -180,14 +181,9 @@ class ArchiveReport:
 
 
 # Exceptions the parsers raise on hostile or damaged input. They become problems.
-_ZIP_ERRORS = (
-    zipfile.BadZipFile,
-    zipfile.LargeZipFile,
-    NotImplementedError,
-    zlib.error,
-    lzma.LZMAError,
-    EOFError,
-    OSError,
+_ZIP_ERRORS: tuple[type[Exception], ...] = (
+    *ZIP_ERRORS,
+    # Walking the archive's own names, extra fields and local headers.
     ValueError,
     struct.error,
     UnicodeDecodeError,
@@ -297,7 +293,7 @@ def _read_zip(
     """The central directory with zipfile, as most clients read a zip; the local
     headers too (libarchive, streaming) when they tell another story."""
     try:
-        archive = zipfile.ZipFile(body)
+        archive = open_zip(body)
     except _ZIP_ERRORS as exc:
         # No usable central directory: readers that walk the local headers still
         # find the members, so inspect what they find.
@@ -348,7 +344,7 @@ def _read_zip_central(
     pending = _ZipPending()
     infos = archive.infolist()
     for index, mwhere, info in _admitted_members(infos, _zip_dir, budget, where, report):
-        encrypted = bool(info.flag_bits & 0x1)
+        encrypted = is_encrypted(info)
         if encrypted:
             aes = info.compress_type == 99
             report.encryption.add(EncryptionKind.ZIP_AES if aes else EncryptionKind.ZIP_ZIPCRYPTO)
@@ -366,7 +362,7 @@ def _read_zip_central(
             pending.unsupported.append(info.filename)
             continue
         try:
-            with archive.open(info) as stream:
+            with open_member(archive, info) as stream:
                 visit(member, _reader(stream, budget, mwhere, member))
         except zipfile.BadZipFile as exc:
             if "differ" not in str(exc):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import io
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO, Protocol
 
+from aduana.clock import Clock
 from aduana.inspect.limits import InspectionLimits
 from aduana.inspect.model import LimitHit, LimitKind
 
@@ -23,7 +23,7 @@ class Budget:
     """Mutable counters for one `inspect_message` call (never shared between calls)."""
 
     limits: InspectionLimits
-    clock: Callable[[], float]
+    clock: Clock
     deadline: float
     members: int = 0
     bytes_used: int = 0
@@ -31,7 +31,7 @@ class Budget:
     hits: list[LimitHit] = field(default_factory=list)
 
     @classmethod
-    def start(cls, limits: InspectionLimits, clock: Callable[[], float]) -> Budget:
+    def start(cls, limits: InspectionLimits, clock: Clock) -> Budget:
         return cls(limits=limits, clock=clock, deadline=clock() + limits.time_budget)
 
     def hit(self, kind: LimitKind, where: str, detail: str = "") -> None:

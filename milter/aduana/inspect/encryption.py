@@ -16,6 +16,7 @@ import olefile
 
 from aduana.inspect import pdf
 from aduana.inspect.model import EncryptionKind
+from aduana.inspect.zip_reader import open_member, open_zip
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 # DER of the CMS content-type OIDs id-envelopedData and id-ct-authEnvelopedData.
@@ -90,11 +91,11 @@ def odf_is_encrypted(body: IO[bytes]) -> bool:
     `manifest:encryption-data` for the encrypted entries (ODF 1.2, part 3, 4.8)."""
     body.seek(0)
     try:
-        with zipfile.ZipFile(body) as archive:
+        with open_zip(body) as archive:
             info = archive.getinfo(_ODF_MANIFEST)
             if info.file_size > _ODF_MANIFEST_MAX:
                 # A manifest this large is not a document's; read its start only.
-                with archive.open(info) as manifest:
+                with open_member(archive, info) as manifest:
                     return _ODF_ENCRYPTION_DATA in manifest.read(_ODF_MANIFEST_MAX)
             return _ODF_ENCRYPTION_DATA in archive.read(info)
     except (KeyError, OSError, EOFError, ValueError, NotImplementedError, zipfile.BadZipFile):

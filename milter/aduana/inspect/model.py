@@ -71,7 +71,10 @@ class LimitKind(StrEnum):
 
 
 class ProblemKind(StrEnum):
-    """Something odd about the structure of the message or of a file in it."""
+    """Something odd about the structure of the message or of a file in it.
+
+    (Not `config.errors.Problem`, a mistake in a configuration file, nor
+    `content.extract.TextProblem`, why a part gave no text.)"""
 
     # The message cannot be read the way its headers say: `MessageInspection.malformed`.
     NO_HEADERS = "no_headers"
@@ -124,6 +127,20 @@ UNINSPECTABLE_KINDS = frozenset(
 
 
 @dataclass(frozen=True, slots=True)
+class UnnamedPart:
+    """A part without a file name, known by where it sits: the layer that writes the
+    reply renders it in the reply's language (template ``unnamed_part``), followed by
+    `content_type` in parentheses when there is one."""
+
+    path: str
+    content_type: str = ""
+
+
+PartLabel = str | UnnamedPart
+"""How a user knows a part: its file name, or an `UnnamedPart`."""
+
+
+@dataclass(frozen=True, slots=True)
 class PartFacts:
     """One leaf of the message: a MIME part, a uuencoded block, a TNEF attachment or an
     archive member.
@@ -142,7 +159,7 @@ class PartFacts:
     category: Category
     size: int
     anomalies: tuple[NameAnomaly, ...] = ()
-    archive_chain: tuple[str, ...] = ()
+    archive_chain: tuple[PartLabel, ...] = ()
     disposition: str = ""
     encrypted: bool = False
     truncated: bool = False
@@ -181,12 +198,15 @@ class StructuralProblem:
 class UninspectablePart:
     """A part whose reader raised: it could not be judged, so the policy decides.
 
-    `error` names the exception type only (its message may quote the content).
+    `name` is the part as the user knows it, `chain` the containers it sits in,
+    outermost first. `error` names the exception type only (its message may quote
+    the content).
     """
 
     where: str
-    name: str
+    name: PartLabel
     error: str
+    chain: tuple[PartLabel, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

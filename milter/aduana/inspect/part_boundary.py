@@ -17,7 +17,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Callable
 
-from aduana.inspect.model import UninspectablePart
+from aduana.inspect.model import PartLabel, UninspectablePart
 
 # A full disk or quota while spooling a part: the gateway's problem, not the part's.
 _OUTAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT})
@@ -38,7 +38,12 @@ def error_name(error: BaseException) -> str:
 
 
 def read_part(
-    where: str, name: str, read: Callable[[], None], found: list[UninspectablePart]
+    where: str,
+    name: PartLabel,
+    read: Callable[[], None],
+    found: list[UninspectablePart],
+    *,
+    chain: tuple[PartLabel, ...] = (),
 ) -> None:
     """Run `read` for one part; an exception it raises becomes an `UninspectablePart`."""
     try:
@@ -46,6 +51,6 @@ def read_part(
     except Exception as error:
         if is_outage(error):
             raise
-        finding = UninspectablePart(where, name, error_name(error))
+        finding = UninspectablePart(where, name, error_name(error), chain)
         if finding not in found:
             found.append(finding)

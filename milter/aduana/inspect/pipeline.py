@@ -9,6 +9,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import IO
 
+from aduana.clock import Clock
 from aduana.inspect import active, archives, filetype, names, office
 from aduana.inspect.archives import ArchiveFormat, Member, detect_format
 from aduana.inspect.binhex import BinHexError, decode_binhex, has_binhex
@@ -47,10 +48,12 @@ from aduana.inspect.model import (
     MessageInspection,
     NameAnomaly,
     PartFacts,
+    PartLabel,
     ProblemKind,
     Source,
     StructuralProblem,
     UninspectablePart,
+    UnnamedPart,
 )
 from aduana.inspect.part_boundary import read_part
 from aduana.inspect.tnef import is_tnef, tnef_attachments
@@ -70,7 +73,7 @@ class _Origin:
     source: Source
     names: tuple[str, ...]
     declared: tuple[str, ...] = ()
-    chain: tuple[str, ...] = ()
+    chain: tuple[PartLabel, ...] = ()
     disposition: str = ""
     variant: str = ""
     mime_depth: int = 0
@@ -91,7 +94,7 @@ def _child_path(path: str, index: int) -> str:
 class _Inspector:
     """Mutable collector for one `inspect_message` call."""
 
-    def __init__(self, limits: InspectionLimits, clock: Callable[[], float]) -> None:
+    def __init__(self, limits: InspectionLimits, clock: Clock) -> None:
         self.limits = limits
         self.budget = Budget.start(limits, clock)
         self.parts: list[PartFacts] = []
@@ -124,8 +127,8 @@ class _Inspector:
 
     def guarded(self, origin: _Origin, read: Callable[[], None]) -> None:
         """Read one part; if its reader raises, the part is uninspectable (part_boundary)."""
-        shown = origin.names[0] if origin.names else f"parte {origin.path}"
-        read_part(origin.path, " / ".join((*origin.chain, shown)), read, self.failed_reads)
+        shown = origin.names[0] if origin.names else UnnamedPart(origin.path)
+        read_part(origin.path, shown, read, self.failed_reads, chain=origin.chain)
 
     def found_encryption(self, kind: EncryptionKind, where: str, detail: str = "") -> None:
         if all(f.kind is not kind or f.where != where for f in self.encryption):
@@ -438,7 +441,7 @@ class _Inspector:
             return
         if not self.budget.admit_member(where) or not self.budget.charge(len(embedded.data), where):
             return
-        label = parent.names[0] if parent.names else f"parte {parent.path}"
+        label = parent.names[0] if parent.names else UnnamedPart(parent.path)
         origin = _Origin(
             path=where,
             source=Source.EMBEDDED,
@@ -587,7 +590,7 @@ class _Inspector:
         member: Member,
         reader: MemberReader | None,
         parent: _Origin,
-        chain: tuple[str, ...],
+        chain: tuple[PartLabel, ...],
     ) -> None:
         origin = _Origin(
             path=f"{parent.path}!{member.index}",
@@ -677,7 +680,7 @@ def _inner_name(outer: tuple[str, ...]) -> str:
 def inspect_message(
     source: IO[bytes],
     limits: InspectionLimits | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageInspection:
     """Every fact about a message: parts, true types, archives, encryption, limits.
 
@@ -692,7 +695,7 @@ def inspect_message(
 def inspect_bytes(
     raw: bytes,
     limits: InspectionLimits | None = None,
-    clock: Callable[[], float] = time.monotonic,
+    clock: Clock = time.monotonic,
 ) -> MessageInspection:
     """`inspect_message` for a message already in memory (tests, `aduana explain`)."""
     inspector = _Inspector(limits or InspectionLimits(), clock)

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from aduana.clock import Clock
 from aduana.ledger.last_send import address_key
 from aduana.ledger.violations import Severity, Violation, ViolationLedger
 
@@ -91,7 +92,7 @@ class SendingSuspensions:
         store: SuspensionStore,
         *,
         refresh_seconds: float = DEFAULT_REFRESH_SECONDS,
-        monotonic: Callable[[], float] = time.monotonic,
+        monotonic: Clock = time.monotonic,
     ) -> None:
         self._store = store
         self._refresh_seconds = refresh_seconds

@@ -1,4 +1,4 @@
-"""PostgreSQL backend for activity, violations and suspensions: one database, many nodes.
+"""PostgreSQL backend for last sends, violations and suspensions: one database, many nodes.
 
 Every gateway node that points at the same database counts the violations all
 of them saw, and a suspension opened by one is enforced by all (each re-reads
@@ -98,7 +98,7 @@ class PostgresLedger:
         )  # fmt: skip
         self._using = self._database.using
 
-    # activity
+    # last sends (the table keeps its first name, activity)
 
     def record_send(self, address: str, at: datetime) -> None:
         key = address_key(address)

@@ -1,4 +1,4 @@
-"""Redis activity backend: every gateway node records into one hash.
+"""Redis last-send backend: every gateway node records into one hash.
 
 Layout: ``KEY`` (default ``aduana:activity``) is a hash of casefolded address ->
 epoch seconds of the last send. Unlike the counters, it holds plain addresses:

@@ -19,17 +19,15 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
-import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from types import TracebackType
 from typing import Protocol
 
-from aduana.ledger.last_send import LedgerUnavailableError, from_micros, to_micros
+from aduana.ledger.last_send import from_micros, to_micros
+from aduana.ledger.sqlite_store import SqliteConnection
 from aduana.policy.facts import TransactionFacts
 from aduana.policy.verdict import Action, Verdict
 
@@ -155,19 +153,7 @@ class SqliteReviewLedger:
     """Holds, reviews and approval uses in the ledger's SQLite file; thread-safe."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0) -> None:
-        self._path = os.fspath(path)
-        self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.OperationalError as error:
-            raise LedgerUnavailableError(f"sqlite {self._path}: {error}") from error
-        with self._using() as db:
-            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            db.executescript(_SCHEMA)
+        self._database = SqliteConnection(path, _SCHEMA, busy_timeout=busy_timeout)
 
     # holds
 
@@ -176,7 +162,7 @@ class SqliteReviewLedger:
             [{"rule": r.rule, "clause": r.clause, "detail": r.detail} for r in record.reasons],
             ensure_ascii=False,
         )
-        with self._using() as db:
+        with self._database.using() as db:
             db.execute(
                 "INSERT OR REPLACE INTO holds (queue_id, held_at_us, reasons) VALUES (?, ?, ?)",
                 (record.queue_id, to_micros(record.held_at), reasons),
@@ -189,7 +175,7 @@ class SqliteReviewLedger:
         for start in range(0, len(wanted), _IN_CHUNK):
             chunk = wanted[start : start + _IN_CHUNK]
             marks = ",".join("?" * len(chunk))
-            with self._using() as db:
+            with self._database.using() as db:
                 rows: list[tuple[str, int, str]] = db.execute(
                     f"SELECT queue_id, held_at_us, reasons FROM holds WHERE queue_id IN ({marks})"
                     " ORDER BY held_at_us",
@@ -211,7 +197,7 @@ class SqliteReviewLedger:
             review.reason, int(review.override), review.recheck,
             json.dumps(list(review.clauses), ensure_ascii=False), review.sender,
         )  # fmt: skip
-        with self._using() as db:
+        with self._database.using() as db:
             db.execute(
                 "INSERT INTO quarantine_reviews (at_us, queue_id, action, by, reason, override,"
                 " recheck, clauses, sender) VALUES (?,?,?,?,?,?,?,?,?)",
@@ -220,7 +206,7 @@ class SqliteReviewLedger:
 
     def reviews(self, queue_id: str | None = None) -> list[Review]:
         where, parameters = ("WHERE queue_id = ?", (queue_id,)) if queue_id else ("", ())
-        with self._using() as db:
+        with self._database.using() as db:
             rows: list[tuple[int, str, str, str, str, int, str, str, str]] = db.execute(
                 "SELECT at_us, queue_id, action, by, reason, override, recheck, clauses, sender"
                 f" FROM quarantine_reviews {where} ORDER BY at_us, id",
@@ -243,7 +229,7 @@ class SqliteReviewLedger:
 
     def review_counts(self) -> Mapping[tuple[ReviewAction, bool], int]:
         """Reviews so far by action and override."""
-        with self._using() as db:
+        with self._database.using() as db:
             rows: list[tuple[str, int, int]] = db.execute(
                 "SELECT action, override, count(*) FROM quarantine_reviews GROUP BY 1, 2"
             ).fetchall()
@@ -255,12 +241,12 @@ class SqliteReviewLedger:
         """One use of each (reference, rule, clause), on ``at``'s UTC day."""
         day = at.date().isoformat()
         micros = to_micros(at)
-        with self._using() as db:
+        with self._database.using() as db:
             for reference, rule, clause in uses:
                 db.execute(_UPSERT_USE, (reference, rule, clause, day, micros))
 
     def approval_uses(self) -> list[ApprovalUse]:
-        with self._using() as db:
+        with self._database.using() as db:
             rows: list[tuple[str, str, str, str, int, int]] = db.execute(
                 "SELECT reference, rule, clause, day, uses, last_us FROM approval_uses"
                 " ORDER BY reference, day, rule"
@@ -273,8 +259,7 @@ class SqliteReviewLedger:
     # lifecycle
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
     def __enter__(self) -> SqliteReviewLedger:
         return self
@@ -286,14 +271,6 @@ class SqliteReviewLedger:
         traceback: TracebackType | None,
     ) -> None:
         self.close()
-
-    @contextmanager
-    def _using(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            try:
-                yield self._db
-            except sqlite3.OperationalError as error:
-                raise LedgerUnavailableError(f"sqlite {self._path}: {error}") from error
 
 
 def record_decision(

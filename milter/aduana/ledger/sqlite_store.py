@@ -1,10 +1,11 @@
-"""SQLite backend for activity, violations and suspensions: one file, no server.
+"""SQLite backend for last sends, violations and suspensions: one file, no server.
 
-One connection serves every thread behind a lock. pymilter runs a thread per
-SMTP connection, so per-thread connections would pile up; and SQLite allows one
-writer at a time anyway. The database is in WAL mode so the CLI can read reports
+One connection (`SqliteConnection`, which the review ledger uses too) serves
+every thread behind a lock. pymilter runs a thread per SMTP connection, so
+per-thread connections would pile up; and SQLite allows one writer at a time
+anyway. The database is in WAL mode so the CLI can read reports
 while the daemon writes, with ``synchronous=NORMAL`` (a power cut may lose the
-last moments of activity, never corrupt the file). ``busy_timeout`` bounds how
+last moments of last sends, never corrupt the file). ``busy_timeout`` bounds how
 long a write waits for another process's lock; past it, and on any other
 SQLite operational error (disk full, unreadable file), the call raises
 `LedgerUnavailableError`.
@@ -91,27 +92,13 @@ class SqliteLedger:
         busy_timeout: float = 1.0,
     ) -> None:
         self._throttle = WriteThrottle(write_interval)
-        self._lock = threading.Lock()
-        try:
-            self._db = sqlite3.connect(
-                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
-            )
-        except sqlite3.OperationalError as error:
-            raise LedgerUnavailableError(f"sqlite {os.fspath(path)}: {error}") from error
-        self._path = os.fspath(path)
-        with self._using() as db:
-            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
-            db.execute("PRAGMA journal_mode = WAL")
-            db.execute("PRAGMA synchronous = NORMAL")
-            try:
-                db.executescript(
-                    f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;"
-                )
-            finally:
-                if db.in_transaction:
-                    db.execute("ROLLBACK")
+        self._database = SqliteConnection(
+            path,
+            f"BEGIN IMMEDIATE;{_SCHEMA}PRAGMA user_version = {SCHEMA_VERSION};COMMIT;",
+            busy_timeout=busy_timeout,
+        )
 
-    # activity
+    # last sends (the table keeps its first name, activity)
 
     def record_send(self, address: str, at: datetime) -> None:
         key = address_key(address)
@@ -119,21 +106,21 @@ class SqliteLedger:
         if not self._throttle.admit(key, at):
             return
         try:
-            with self._using() as db:
+            with self._database.using() as db:
                 db.execute(_UPSERT_ACTIVITY, (key, micros))
         except LedgerUnavailableError:
             self._throttle.forget(key, at)
             raise
 
     def last_activity(self, address: str) -> datetime | None:
-        with self._using() as db:
+        with self._database.using() as db:
             row = db.execute(
                 "SELECT last_us FROM activity WHERE address = ?", (address_key(address),)
             ).fetchone()
         return None if row is None else from_micros(row[0])
 
     def all_last_activity(self) -> Mapping[str, datetime]:
-        with self._using() as db:
+        with self._database.using() as db:
             rows = db.execute("SELECT address, last_us FROM activity").fetchall()
         return {address: from_micros(micros) for address, micros in rows}
 
@@ -151,13 +138,13 @@ class SqliteLedger:
             violation.action.value,
             violation.queue_id,
         )
-        with self._using() as db:
+        with self._database.using() as db:
             db.execute(
                 f"INSERT INTO violations ({_VIOLATION_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?)", row
             )
 
     def query(self, since: datetime, until: datetime) -> list[Violation]:
-        with self._using() as db:
+        with self._database.using() as db:
             rows: list[_ViolationRow] = db.execute(
                 f"SELECT {_VIOLATION_COLUMNS} FROM violations"
                 " WHERE at_us >= ? AND at_us < ? ORDER BY at_us, id",
@@ -166,7 +153,7 @@ class SqliteLedger:
         return [_violation(row) for row in rows]
 
     def count(self, address: str, severity: Severity, since: datetime) -> int:
-        with self._using() as db:
+        with self._database.using() as db:
             (count,) = db.execute(
                 "SELECT count(*) FROM violations WHERE address = ? AND severity = ? AND at_us >= ?",
                 (address_key(address), severity.value, to_micros(since)),
@@ -176,7 +163,7 @@ class SqliteLedger:
     # suspensions
 
     def open_suspension(self, suspension: Suspension) -> bool:
-        with self._using() as db:
+        with self._database.using() as db:
             cursor = db.execute(
                 f"INSERT INTO suspensions ({_SUSPENSION_COLUMNS}) VALUES (?,?,?,?,NULL,NULL)"
                 " ON CONFLICT DO NOTHING",
@@ -190,7 +177,7 @@ class SqliteLedger:
             return cursor.rowcount == 1
 
     def close_suspension(self, address: str, by: str, at: datetime) -> Suspension | None:
-        with self._using() as db:
+        with self._database.using() as db:
             # fetchall, not fetchone: the UPDATE commits only once the statement is done
             rows: list[_SuspensionRow] = db.execute(
                 "UPDATE suspensions SET reversed_at_us = ?, reversed_by = ?"
@@ -201,7 +188,7 @@ class SqliteLedger:
         return _suspension(rows[0]) if rows else None
 
     def active_suspensions(self) -> list[Suspension]:
-        with self._using() as db:
+        with self._database.using() as db:
             rows: list[_SuspensionRow] = db.execute(
                 f"SELECT {_SUSPENSION_COLUMNS} FROM suspensions"
                 " WHERE reversed_at_us IS NULL ORDER BY since_us, id"
@@ -209,7 +196,7 @@ class SqliteLedger:
         return [_suspension(row) for row in rows]
 
     def last_reversal(self, address: str) -> datetime | None:
-        with self._using() as db:
+        with self._database.using() as db:
             (micros,) = db.execute(
                 "SELECT max(reversed_at_us) FROM suspensions WHERE address = ?",
                 (address_key(address),),
@@ -219,8 +206,7 @@ class SqliteLedger:
     # lifecycle
 
     def close(self) -> None:
-        with self._lock:
-            self._db.close()
+        self._database.close()
 
     def __enter__(self) -> SqliteLedger:
         return self
@@ -233,13 +219,42 @@ class SqliteLedger:
     ) -> None:
         self.close()
 
+
+class SqliteConnection:
+    """One connection to a ledger's SQLite file, shared by every thread behind a lock;
+    ``schema`` (a script) runs once, when it opens. An operational error (busy past
+    ``busy_timeout``, disk full, unreadable file) raises `LedgerUnavailableError`."""
+
+    def __init__(self, path: str | os.PathLike[str], schema: str, *, busy_timeout: float) -> None:
+        self._path = os.fspath(path)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+            )
+        except sqlite3.OperationalError as error:
+            raise LedgerUnavailableError(f"sqlite {self._path}: {error}") from error
+        with self.using() as db:
+            db.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                db.executescript(schema)
+            finally:
+                if db.in_transaction:
+                    db.execute("ROLLBACK")
+
     @contextmanager
-    def _using(self) -> Iterator[sqlite3.Connection]:
+    def using(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
             try:
                 yield self._db
             except sqlite3.OperationalError as error:
                 raise LedgerUnavailableError(f"sqlite {self._path}: {error}") from error
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
 
 
 def _violation(row: _ViolationRow) -> Violation:

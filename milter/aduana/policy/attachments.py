@@ -11,7 +11,14 @@ from collections.abc import Iterator, Mapping
 from typing import cast
 
 from aduana.config.schema import AttachmentRules, CategoryRule, Organisation
-from aduana.inspect import MALFORMED_KINDS, Category, MessageInspection, PartFacts
+from aduana.inspect import (
+    MALFORMED_KINDS,
+    Category,
+    MessageInspection,
+    PartFacts,
+    PartLabel,
+    UnnamedPart,
+)
 from aduana.policy.context import Citation, RuleContext
 from aduana.policy.facts import MessageContent
 from aduana.policy.rule_ids import RuleId
@@ -52,6 +59,9 @@ class _Judge:
 
     def _name(self, key: str) -> str:
         return self.ctx.settings.templates.render(self.language, key)
+
+    def _label(self, name: PartLabel) -> str:
+        return label(self.ctx, self.language, name)
 
     def _where(self, part: PartFacts) -> str:
         return where(self.ctx, self.language, part)
@@ -159,7 +169,8 @@ class _Judge:
         if unopened:
             name, problem = self._describe(inspection, unopened[0].where), unopened[0].kind.value
         elif failed:
-            name, problem = failed[0].name, "read_error"
+            shown = (*failed[0].chain, failed[0].name)
+            name, problem = " / ".join(map(self._label, shown)), "read_error"
         else:
             return
         problem = self._name(f"unopened_{problem}")
@@ -179,12 +190,24 @@ def part_name(ctx: RuleContext, language: str, part: PartFacts) -> str:
     """The name a user would recognise: the first filename, else the part's path."""
     if part.filenames:
         return part.filenames[0]
-    return ctx.settings.templates.render(language, "unnamed_part", path=part.path)
+    return label(ctx, language, UnnamedPart(part.path))
+
+
+def label(ctx: RuleContext, language: str, name: PartLabel) -> str:
+    """A file name as it is; a part without one by its path, in the reply's language."""
+    if isinstance(name, str):
+        return name
+    shown = ctx.settings.templates.render(language, "unnamed_part", path=name.path)
+    return f"{shown} ({name.content_type})" if name.content_type else shown
+
+
+def _chain(ctx: RuleContext, language: str, part: PartFacts) -> tuple[str, ...]:
+    return tuple(label(ctx, language, name) for name in part.archive_chain)
 
 
 def where(ctx: RuleContext, language: str, part: PartFacts) -> str:
     """The file as the user knows it, with the archives it sits in."""
-    return " / ".join((*part.archive_chain, part_name(ctx, language, part)))
+    return " / ".join((*_chain(ctx, language, part), part_name(ctx, language, part)))
 
 
 def describe(ctx: RuleContext, language: str, inspection: MessageInspection, path: str) -> str:
@@ -196,5 +219,5 @@ def describe(ctx: RuleContext, language: str, inspection: MessageInspection, pat
         if best is None and part.path.startswith(path):
             best = part
     if best is not None:
-        return " / ".join(best.archive_chain) or part_name(ctx, language, best)
-    return ctx.settings.templates.render(language, "unnamed_part", path=path)
+        return " / ".join(_chain(ctx, language, best)) or part_name(ctx, language, best)
+    return label(ctx, language, UnnamedPart(path))

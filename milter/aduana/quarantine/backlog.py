@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Protocol
 
 from structlog.typing import FilteringBoundLogger
 
+from aduana.clock import Clock
 from aduana.ledger.last_send import LedgerUnavailableError
 from aduana.ledger.review import ReviewAction, ReviewLedger
 from aduana.observability.metrics import Metrics
@@ -42,7 +43,7 @@ class BacklogMonitor:
         review: ReviewLedger | None,
         metrics: Metrics,
         logger: FilteringBoundLogger,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = time.time,
     ) -> None:
         self._queue = queue
         self._review = review

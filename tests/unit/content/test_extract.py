@@ -14,9 +14,9 @@ import pytest
 from aduana.content.extract import (
     ExtractedText,
     Limit,
-    Problem,
     SourceKind,
     TextLimits,
+    TextProblem,
     extract_subject,
     extract_text,
 )
@@ -196,7 +196,7 @@ def test_xml_with_a_doctype_is_refused_so_entity_expansion_cannot_happen() -> No
         "</w:body></w:document>"
     )
     result = extract_text(DOCX, builders.zip_bytes({"word/document.xml": laughs}), LIMITS)
-    assert (result.text, result.problem) == ("", Problem.MALFORMED)
+    assert (result.text, result.problem) == ("", TextProblem.MALFORMED)
 
 
 @pytest.mark.parametrize(
@@ -211,12 +211,12 @@ def test_xml_with_a_doctype_is_refused_so_entity_expansion_cannot_happen() -> No
 def test_malformed_documents_give_a_problem_not_an_exception(
     content_type: str, data: bytes
 ) -> None:
-    assert extract_text(content_type, data, LIMITS).problem is Problem.MALFORMED
+    assert extract_text(content_type, data, LIMITS).problem is TextProblem.MALFORMED
 
 
 def test_encrypted_pdf_gives_no_text_and_no_exception() -> None:
     result = extract_text("application/pdf", builders.encrypted_pdf(["secreto"]), LIMITS)
-    assert (result.text, result.problem) == ("", Problem.ENCRYPTED)
+    assert (result.text, result.problem) == ("", TextProblem.ENCRYPTED)
 
 
 def test_pdf_with_an_empty_user_password_gives_its_text() -> None:
@@ -235,7 +235,7 @@ def test_encrypted_zip_member_is_reported() -> None:
         while at != -1:
             data[at + offset] |= 0x1
             at = data.find(signature, at + 1)
-    assert extract_text(DOCX, bytes(data), LIMITS).problem is Problem.ENCRYPTED
+    assert extract_text(DOCX, bytes(data), LIMITS).problem is TextProblem.ENCRYPTED
 
 
 def test_pdf_pages_beyond_the_cap_are_not_read() -> None:
@@ -253,9 +253,9 @@ def test_pdf_pages_beyond_the_cap_are_not_read() -> None:
 
 def test_unsupported_types_are_reported() -> None:
     result = extract_text("image/png", b"\x89PNG", LIMITS)
-    assert (result.source, result.problem) == (SourceKind.UNSUPPORTED, Problem.UNSUPPORTED)
+    assert (result.source, result.problem) == (SourceKind.UNSUPPORTED, TextProblem.UNSUPPORTED)
     result = extract_text("application/zip", builders.zip_bytes({"a.txt": "x"}), LIMITS)
-    assert result.problem is Problem.UNSUPPORTED
+    assert result.problem is TextProblem.UNSUPPORTED
 
 
 @pytest.mark.skipif(not os.environ.get("ADUANA_BENCH"), reason="set ADUANA_BENCH=1 to measure")

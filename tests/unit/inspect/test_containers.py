@@ -26,7 +26,12 @@ def _executables(raw: bytes, limits: InspectionLimits | None = None) -> list[tup
     result = inspect_bytes(raw, limits)
     return [
         (
-            " / ".join((*p.archive_chain, p.filenames[0] if p.filenames else f"parte {p.path}")),
+            " / ".join(
+                (
+                    *(x if isinstance(x, str) else f"parte {x.path}" for x in p.archive_chain),
+                    p.filenames[0] if p.filenames else f"parte {p.path}",
+                )
+            ),
             p.variant,
         )
         for p in result.parts
