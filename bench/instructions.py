@@ -31,21 +31,26 @@ _TOTAL = re.compile(rb"summary:\s+(\d+)")
 
 def replay_rounds(set_name: str, rounds: int) -> None:
     """The measured program: build, warm up, then ``rounds`` replays of the set."""
+    from prometheus_client import CollectorRegistry
+
+    from aduana.observability.metrics import Metrics
+
     from .engine_micro import engine_runtime, mix_submissions, replay
     from .messages import build_mix
 
     counts = {"4k": 32, "1m": 8, "10m": 3}
     runtime = engine_runtime()
+    metrics = Metrics.create(CollectorRegistry())
     submissions = mix_submissions(build_mix(set_name), counts[set_name])
     now = time.time()
     for submission in submissions:
-        replay(runtime, submission, now)
+        replay(runtime, submission, now, metrics)
     gc.freeze()  # as the daemon does once started (aduana.app.run)
     subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True,
                    capture_output=True)  # fmt: skip
     for _ in range(rounds):
         for submission in submissions:
-            replay(runtime, submission, now)
+            replay(runtime, submission, now, metrics)
 
 
 def count(set_name: str, rounds: int) -> int:
