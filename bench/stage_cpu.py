@@ -19,7 +19,10 @@ import json
 import statistics
 import time
 
+from prometheus_client import CollectorRegistry
+
 import aduana
+from aduana.observability.metrics import Metrics
 
 from . import engine_micro
 from .engine_micro import STAGES, corpus_submissions, engine_runtime, mix_submissions, replay
@@ -33,6 +36,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     runtime = engine_runtime()
+    metrics = Metrics.create(CollectorRegistry())
     sets = {
         "4k": lambda: mix_submissions(build_mix("4k"), 32),
         "1m": lambda: mix_submissions(build_mix("1m"), 8),
@@ -44,12 +48,12 @@ def main() -> None:
     for name in args.sets.split(","):
         submissions = sets[name]()
         for submission in submissions:  # warm caches, imports and lazy handles
-            replay(runtime, submission, now)
+            replay(runtime, submission, now, metrics)
         per_round: list[dict[str, float]] = []
         for _ in range(args.rounds):
             totals = dict.fromkeys(STAGES, 0.0)
             for submission in submissions:
-                for stage, spent in replay(runtime, submission, now).seconds.items():
+                for stage, spent in replay(runtime, submission, now, metrics).seconds.items():
                     totals[stage] += spent
             per_round.append({s: v * 1000 / len(submissions) for s, v in totals.items()})
         median = {s: statistics.median(r[s] for r in per_round) for s in STAGES}

@@ -68,7 +68,11 @@ _TITLE_STAMP = re.compile(
 )
 _WORD = re.compile(r"[^\W\d_]+")
 # Every pattern above contains one of these (same case rule): without them, no marking.
-_ANY_TERM = re.compile(r"reservad|confidencial|confidential|clasificad|classified", re.IGNORECASE)
+_TERMS = ("reservad", "confidencial", "confidential", "clasificad", "classified")
+_ANY_TERM = re.compile("|".join(_TERMS), re.IGNORECASE)
+# The letters `re.IGNORECASE` also matches to "i" and "s" but `str.lower` does not map
+# to them: dotted capital I (lowered to two characters), dotless i, long s.
+_LOWER_MISSES = ("\u0130", "\u0131", "\u017f")
 _LABEL_BEFORE = re.compile(
     r"(?:[\[(<«]\s*|(?:clasificaci[oó]n|car[aá]cter|classification|nivel)\s*:?\s*)$",
     re.IGNORECASE,
@@ -183,11 +187,21 @@ _MIN_LOWER_SHARE = 0.5
 def find_markings(text: str) -> tuple[Marking, ...]:
     """Every classification marking in ``text`` (a body, attachment text or subject)."""
     found: list[Marking] = []
-    if not _ANY_TERM.search(text):
+    if not _may_hold_term(text):
         return ()
     for number, line in enumerate(text.splitlines(), start=1):
         found.extend(_line_markings(line, number))
     return tuple(found)
+
+
+def _may_hold_term(text: str) -> bool:
+    """`_ANY_TERM.search(text)`, answered first by substring tests on the lower-cased
+    text: a case-insensitive alternation costs `re` ~60 ns a character."""
+    if not any(ch in text for ch in _LOWER_MISSES):
+        lowered = text.lower()
+        if not any(term in lowered for term in _TERMS):
+            return False
+    return _ANY_TERM.search(text) is not None
 
 
 def _line_markings(line: str, number: int) -> list[Marking]:

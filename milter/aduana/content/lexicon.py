@@ -364,9 +364,12 @@ class LexiconMatcher:
     def _match(self, tokens: Sequence[str], squeezed: str) -> tuple[LexiconHit, ...]:
         # `squeeze` never merges across a space, so token i of `squeezed` starts
         # at starts[i] in " " + squeezed + " ".
+        candidates = list(self._automaton.iter(f" {squeezed} "))
+        if not candidates:  # most mail: no token starts an entry
+            return ()
         starts = list(accumulate((len(t) + 1 for t in squeezed.split(" ")), initial=1))
         found: list[tuple[int, int, int, LexiconEntry]] = []
-        for end, (rank, key_length, entries) in self._automaton.iter(f" {squeezed} "):
+        for end, (rank, key_length, entries) in candidates:
             position = bisect_left(starts, end - key_length + 2)
             for order, entry in enumerate(entries):
                 if _matches_at(entry.words, tokens, position):

@@ -26,6 +26,8 @@ import re
 import unicodedata
 from itertools import groupby
 
+from aduana.content import characters
+
 _TOKEN = re.compile(r"(?:[^\W_]|[@$])+")
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
@@ -35,10 +37,9 @@ _LETTER = re.compile(r"[^\W\d_]")
 _REPEATS = re.compile(r"(.)\1+")
 _MIN_SPACED_LETTERS = 3
 _COMBINING_TILDE = "\u0303"
-_NON_ASCII_RUN = re.compile(r"n?[^\x00-\x7f]+")
 # Latin accents after NFKD: combining marks U+0300-U+036F, all dropped except a
 # tilde right after "n" (kept as "ñ"). When nothing else non-ASCII is left, these
-# C-level replacements do what `_fold_run` does character by character.
+# C-level replacements are all that is needed.
 _ENYE = "\u00f1"
 _LATIN_MARKS = re.compile(r"[\u0300-\u036f]+")
 _LEFT_AFTER_LATIN_MARKS = re.compile(r"[^\x00-\x7f\u00f1]")
@@ -57,26 +58,19 @@ def fold(text: str) -> str:
     stripped = _LATIN_MARKS.sub("", decomposed.replace("n" + _COMBINING_TILDE, _ENYE))
     if not _LEFT_AFTER_LATIN_MARKS.search(stripped):
         return stripped
-    # Other scripts, format characters: only the non-ASCII runs (with an "n" before
-    # them, which may own a tilde) go through the per-character loop.
-    return unicodedata.normalize("NFC", _NON_ASCII_RUN.sub(_fold_run, decomposed))
-
-
-def _fold_run(match: re.Match[str]) -> str:
-    kept: list[str] = []
-    previous = ""
-    for ch in match.group():
-        category = unicodedata.category(ch)
-        if category in {"Mn", "Me"}:
-            if ch == _COMBINING_TILDE and previous == "n":
-                kept.append(ch)
-            previous = ""
-            continue
-        if category == "Cf":
-            continue
-        kept.append(ch)
-        previous = ch
-    return "".join(kept)
+    if not (
+        characters.has_any(stripped, characters.marks())
+        or characters.has_any(stripped, characters.format_characters())
+    ):  # other letters and symbols (quotes, bullets, other scripts), nothing to drop
+        return unicodedata.normalize("NFC", stripped)
+    # Marks and format characters: a tilde survives only right after "n" (format
+    # characters between them do not count), every other one goes; NFC then
+    # recomposes what other scripts need (Hangul, for one).
+    without_format = characters.without(decomposed, characters.format_characters())
+    kept = characters.without(
+        without_format.replace("n" + _COMBINING_TILDE, _ENYE), characters.marks()
+    )
+    return unicodedata.normalize("NFC", kept)
 
 
 def normalize_token(raw: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import binascii
 import email.utils
+import functools
 import re
 import string
 from collections.abc import Callable
@@ -148,7 +149,24 @@ def strip_comments(value: str) -> str:
     return "".join(out).strip()
 
 
-def _params(value: str) -> list[tuple[str, str]]:
+def _params(value: str) -> tuple[tuple[str, str], ...]:
+    # The same few Content-Type and Content-Disposition values come back in every
+    # message, and the email package takes ~50 us to parse one; long values are
+    # rare and are not kept, so the cache stays small.
+    if len(value) <= _CACHED_PARAMS_CHARS:
+        return _cached_params(value)
+    return _parsed_params(value)
+
+
+_CACHED_PARAMS_CHARS = 256
+
+
+@functools.lru_cache(maxsize=512)
+def _cached_params(value: str) -> tuple[tuple[str, str], ...]:
+    return _parsed_params(value)
+
+
+def _parsed_params(value: str) -> tuple[tuple[str, str], ...]:
     holder = Message(policy=compat32)
     holder["X"] = value
     decoded: list[tuple[str, str]] = []
@@ -156,7 +174,7 @@ def _params(value: str) -> list[tuple[str, str]]:
         text = email.utils.collapse_rfc2231_value(raw) if isinstance(raw, tuple) else raw
         text = fix_raw_utf8(str(text))
         decoded.append((key.strip().lower(), decode_rfc2047(text).strip()))
-    return decoded
+    return tuple(decoded)
 
 
 def parse_content_type(value: str) -> ContentType:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.errors
 import email.header
+import re
 import unicodedata
 
 from aduana.inspect.model import Category, NameAnomaly
@@ -61,9 +62,12 @@ BIDI_CONTROLS = frozenset(
 )
 
 
+_ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def fix_raw_utf8(value: str) -> str:
     """Undo `surrogateescape` decoding of raw 8-bit header bytes: UTF-8 first, else Latin-1."""
-    if not any("\udc80" <= ch <= "\udcff" for ch in value):
+    if value.isascii() or not _ESCAPED_BYTE.search(value):
         return value
     raw = value.encode("utf-8", "surrogateescape")
     try:
