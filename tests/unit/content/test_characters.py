@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 
 import pytest
 
@@ -10,7 +11,7 @@ from aduana.content import characters
 from aduana.content.normalize import fold
 
 
-def _one_by_one(text: str, keep: bool) -> str:
+def _one_by_one(text: str, keep: Callable[[str], bool]) -> str:
     return "".join(ch for ch in text if keep(ch))
 
 
