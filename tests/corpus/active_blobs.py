@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import struct
+import zlib
 import zipfile
 
 import pypdf
@@ -343,3 +344,122 @@ def pdf_with_annotation_attachment(name: str, data: bytes) -> bytes:
 def chm() -> bytes:
     """The ITSF header of a compiled HTML help file, and nothing behind it."""
     return b"ITSF\x03\x00\x00\x00\x60\x00\x00\x00\x01\x00\x00\x00" + b"\x00" * 200
+
+
+def pdf_with_object_streams(
+    plain: dict[int, bytes],
+    packed: dict[int, bytes],
+    *,
+    xref_extra: bytes = b"",
+    stream_filter: bytes = b"/Filter /FlateDecode",
+) -> bytes:
+    """A PDF 1.5 whose `packed` objects sit in one compressed object stream, found
+    through a cross-reference stream (no xref table, no `trailer` keyword), as
+    Acrobat and Word write them. Object 1 is the catalog; `xref_extra` goes into the
+    cross-reference stream's dictionary (the trailer's keys, /Encrypt for one).
+    `stream_filter` is the object stream's /Filter entry, with the matching encoding
+    for /FlateDecode and [/ASCIIHexDecode /FlateDecode]."""
+    numbers = sorted(packed)
+    bodies = [packed[n] for n in numbers]
+    offsets, pos = [], 0
+    for body in bodies:
+        offsets.append(pos)
+        pos += len(body) + 1
+    header = b" ".join(b"%d %d" % (n, o) for n, o in zip(numbers, offsets, strict=True)) + b" "
+    contents = header + b"\n".join(bodies) + b"\n"
+    encoded = zlib.compress(contents)
+    if b"ASCIIHex" in stream_filter:
+        encoded = encoded.hex().encode() + b">"
+    objstm = max([*plain, *packed]) + 1
+    xref_number = objstm + 1
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    located: dict[int, tuple[int, int, int]] = {}
+    for number in sorted(plain):
+        located[number] = (1, out.tell(), 0)
+        out.write(b"%d 0 obj\n" % number + plain[number] + b"\nendobj\n")
+    located[objstm] = (1, out.tell(), 0)
+    out.write(
+        b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d %s /Length %d >>\nstream\n"
+        % (objstm, len(numbers), len(header), stream_filter, len(encoded))
+        + encoded
+        + b"\nendstream\nendobj\n"
+    )
+    for index, number in enumerate(numbers):
+        located[number] = (2, objstm, index)
+    located[xref_number] = (1, out.tell(), 0)
+    size = xref_number + 1
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for number in range(1, size):
+        kind, field2, field3 = located.get(number, (0, 0, 0))
+        rows.append(struct.pack(">BIH", kind, field2, field3))
+    table = b"".join(rows)
+    start = out.tell()
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R%s /Length %d >>\nstream\n"
+        % (xref_number, size, xref_extra, len(table))
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
+    )
+    return out.getvalue()
+
+
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"
+
+
+def pdf_packed_plain() -> bytes:
+    """Catalog and pages inside an object stream, nothing active."""
+    return pdf_with_object_streams(
+        {}, {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: _PAGES, 3: _PAGE}
+    )
+
+
+def pdf_packed_javascript(*, escaped: bool = False, stream_filter: bytes = b"") -> bytes:
+    """An /OpenAction JavaScript whose action dictionary sits in an object stream, so
+    not one byte of the file names it; `escaped` writes its names in #xx escapes."""
+    action = (
+        b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"
+        if escaped
+        else (b"<< /S /JavaScript /JS (app.alert(1)) >>")
+    )
+    packed = {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", 2: _PAGES, 4: action}
+    extra = {"stream_filter": stream_filter} if stream_filter else {}
+    return pdf_with_object_streams({3: _PAGE}, packed, **extra)  # type: ignore[arg-type]
+
+
+def pdf_packed_annotation_attachment(name: str, data: bytes) -> bytes:
+    """A FileAttachment annotation whose file specification is packed in an object
+    stream with #xx-escaped keys; the file's own stream is outside (streams cannot be
+    packed) and flate-compressed, so only the object stream names /EF."""
+    payload = zlib.compress(data)
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [4 0 R] >>"
+    packed = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: _PAGES,
+        3: page,
+        4: b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 10 10] /FS 5 0 R >>",
+        5: b"<< /Type /Filespec /F (%s) /#45F << /F 6 0 R >> >>" % name.encode(),
+    }
+    stream = (
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(payload)
+        + payload
+        + b"\nendstream"
+    )
+    return pdf_with_object_streams({6: stream}, packed)
+
+
+def pdf_encrypted_xref_stream(*, escaped: bool = False) -> bytes:
+    """Encrypted (a password is needed), declared only in a cross-reference stream's
+    dictionary; `escaped` spells the key /Encr#79pt."""
+    key = b"/Encr#79pt" if escaped else b"/Encrypt"
+    encrypt = b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>"
+    plain = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: _PAGES, 3: _PAGE, 4: encrypt}
+    return pdf_with_object_streams(
+        plain, {5: b"<< /Producer (x) >>"}, xref_extra=b" " + key + b" 4 0 R /ID [<00><00>]"
+    )
+
+
+def pdf_damaged() -> bytes:
+    """A PDF header, then bytes that are no PDF structure at all."""
+    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"

@@ -25,7 +25,6 @@ import contextlib
 import io
 import lzma
 import re
-import threading
 import xml.parsers.expat
 import zipfile
 import zlib
@@ -41,6 +40,8 @@ from typing import IO
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
+
+from aduana.inspect.pdf import PDFIUM_LOCK
 
 Clock = Callable[[], float]
 
@@ -460,10 +461,9 @@ def _xml_parser(spec: _XmlSpec, budget: _Budget) -> xml.parsers.expat.XMLParserT
 
 # --- PDF ------------------------------------------------------------------------
 
-# PDFium is not thread-safe, and small messages are read in libmilter's threads:
-# one PDF at a time per process. Calls into it release the GIL, so other
-# messages' Python work goes on meanwhile.
-_PDFIUM_LOCK = threading.Lock()
+# PDFium is not thread-safe: one PDF at a time per process, under the lock the
+# inspection's PDF reader (inspect/pdf.py) takes too.
+_PDFIUM_LOCK = PDFIUM_LOCK
 
 
 def _pdf(data: bytes, limits: TextLimits, budget: _Budget) -> ExtractedText:

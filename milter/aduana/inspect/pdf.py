@@ -1,25 +1,35 @@
-"""What a PDF carries besides pages: encryption, JavaScript and embedded files (pypdf).
+"""What a PDF carries besides pages: encryption, JavaScript and embedded files.
 
 Encryption is read from the file, never by decrypting it: a PDF is encrypted when a
 trailer of any revision (or an xref stream) names an /Encrypt dictionary. A PDF whose
 user password is empty opens in every reader without a prompt, so it counts as
 readable, not encrypted; checking that needs only the empty password.
 
-Every indirect object is visited once (up to `_MAX_OBJECTS`), so JavaScript and file
-specifications are found in the catalog, in annotations and inside object streams,
-with names in #xx escapes decoded by pypdf.
+Most PDFs carry neither JavaScript nor files, and proving that is cheap: every key
+that can make a dictionary an action, a script or a file specification is a PDF
+name, and a name sits in the file's bytes, written plainly, in #xx escapes, or
+inside a compressed object stream. `read_pdf` looks for those names with one regular
+expression over the bytes and over each Flate-decoded object stream (`_watched_names`);
+when none is there and PDFium opens the file, there is nothing to find. Anything
+else (a watched name, an /Encrypt dictionary, an object stream we cannot decode, a
+file PDFium cannot open) takes the full walk with pypdf: every indirect object is
+visited once (up to `_MAX_OBJECTS`), so JavaScript and file specifications are found
+in the catalog, in annotations and inside object streams, with names in #xx escapes
+decoded by pypdf, and a file pypdf cannot read is reported as unreadable.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pypdf
 import pypdf.errors
+import pypdfium2
 from pypdf import PasswordType
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
 
@@ -48,6 +58,47 @@ _PDF_ERRORS = (
 )
 
 
+# PDFium is not thread-safe, and small messages are read in libmilter's threads:
+# one PDF at a time per process, here and in content/extract.py. Calls into it
+# release the GIL, so other messages' Python work goes on meanwhile.
+PDFIUM_LOCK = threading.Lock()
+
+# Names whose presence sends a PDF to the full walk: the keys and values that make a
+# JavaScript action (/S /JavaScript, /JS), the document's /Names /JavaScript tree, a
+# file specification with an embedded file stream (/EF) and the dictionaries around
+# one; /Encrypt (encrypted strings and streams are only readable through pypdf);
+# /ObjStm, an object stream whose objects must be decompressed to be seen.
+_WATCHED = frozenset(
+    {b"JS", b"JavaScript", b"EF", b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"}
+    | {b"Encrypt", b"ObjStm"}
+)
+# A name ends at the first character that ends it in any reader: PDF white space
+# (NUL included, as PDFium reads it), \v (as pypdf reads it) and the delimiters.
+_ENDS = rb"\x00\t\n\v\f\r ()<>\[\]{}/%"
+_NAME_BODY = rb"[^" + _ENDS + rb"]*"
+_NAMES = re.compile(
+    rb"/(?:(?P<plain>"
+    + rb"EmbeddedFiles?|FileAttachment|JavaScript|Encrypt|ObjStm|JS|EF"
+    + rb")(?=["
+    + _ENDS
+    + rb"]|\Z)|(?P<escaped>"
+    + _NAME_BODY
+    + rb"#[0-9A-Fa-f]{2}"
+    + _NAME_BODY
+    + rb"))"
+)
+_HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
+_STREAM_START = re.compile(rb"stream(?:\r\n|\n|\r)")
+_FLATE = rb"/(?:FlateDecode|Fl)"
+_FLATE_ONLY = re.compile(
+    rb"/Filter\s*(?:" + _FLATE + rb"(?=[" + _ENDS + rb"])|\[\s*" + _FLATE + rb"\s*\])"
+)
+# An object stream's dictionary holds a few keys; one longer than this is not one.
+_MAX_STREAM_DICT = 4096
+# Decompressed object-stream bytes checked here per PDF; beyond this, the full walk.
+_MAX_OBJSTM_BYTES = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class PdfScan:
     """`unreadable` names the error when pypdf could not read the file's objects."""
@@ -57,6 +108,26 @@ class PdfScan:
     unreadable: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PdfReading:
+    """One pass over a PDF's bytes, shared by the encryption check and the scan for
+    JavaScript and embedded files. `names`: the watched names found, None when an
+    object stream could not be decoded without pypdf."""
+
+    data: bytes
+    names: frozenset[bytes] | None
+    encrypted: bool
+
+    def scan(self) -> PdfScan:
+        """JavaScript and embedded files; nothing for an encrypted PDF."""
+        return PdfScan() if self.encrypted else _scan(self.data, self.names)
+
+
+def read_pdf(data: bytes) -> PdfReading:
+    names = _watched_names(data)
+    return PdfReading(data, names, _is_encrypted(data, names))
+
+
 def declares_encryption(data: bytes) -> bool:
     """A trailer or xref stream of any revision points at an /Encrypt dictionary."""
     return _ENCRYPT.search(data) is not None
@@ -64,6 +135,19 @@ def declares_encryption(data: bytes) -> bool:
 
 def is_encrypted(data: bytes) -> bool:
     """Encrypted, and not readable with the empty user password."""
+    return _is_encrypted(data, _watched_names(data))
+
+
+def scan_pdf(data: bytes) -> PdfScan:
+    """JavaScript and embedded files of a PDF that `is_encrypted` found readable."""
+    return _scan(data, _watched_names(data))
+
+
+def _is_encrypted(data: bytes, names: frozenset[bytes] | None) -> bool:
+    # /Encrypt is a key of a trailer or xref stream dictionary, never compressed: a
+    # file whose bytes do not name it anywhere has nothing for pypdf to find.
+    if names is not None and b"Encrypt" not in names:
+        return False
     declared = declares_encryption(data)
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -75,8 +159,13 @@ def is_encrypted(data: bytes) -> bool:
         return declared
 
 
-def scan_pdf(data: bytes) -> PdfScan:
-    """JavaScript and embedded files of a PDF that `is_encrypted` found readable."""
+def _scan(data: bytes, names: frozenset[bytes] | None) -> PdfScan:
+    if names is not None and not names and _pdfium_opens(data):
+        return PdfScan()
+    return _full_scan(data)
+
+
+def _full_scan(data: bytes) -> PdfScan:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _opens_without_password(reader):
@@ -85,6 +174,85 @@ def scan_pdf(data: bytes) -> PdfScan:
     except _PDF_ERRORS as error:
         return PdfScan(unreadable=type(error).__name__)
     return PdfScan(javascript=javascript, files=files)
+
+
+def _watched_names(data: bytes) -> frozenset[bytes] | None:
+    """The watched names in the file and in its object streams; None when an object
+    stream could not be decoded here (so only the full walk can tell)."""
+    found = _names_in(data)
+    if b"ObjStm" not in found:
+        return found
+    spent = 0
+    for match in _NAMES.finditer(data):
+        if _name_of(match) != b"ObjStm":
+            continue
+        decoded = _object_stream(data, match.end(), _MAX_OBJSTM_BYTES - spent)
+        if decoded is None:
+            return None
+        spent += len(decoded)
+        inside = _names_in(decoded)
+        if b"ObjStm" in inside:
+            # Objects in an object stream are never streams: this is not a plain file.
+            return None
+        found |= inside
+    # The /ObjStm names themselves are accounted for: their streams were read.
+    return found - {b"ObjStm"}
+
+
+def _names_in(data: bytes) -> frozenset[bytes]:
+    return frozenset(
+        name for match in _NAMES.finditer(data) if (name := _name_of(match)) in _WATCHED
+    )
+
+
+def _name_of(match: re.Match[bytes]) -> bytes:
+    plain = match.group("plain")
+    if plain is not None:
+        return plain
+    return _HEX_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), match.group("escaped"))
+
+
+def _object_stream(data: bytes, after: int, room: int) -> bytes | None:
+    """The decoded contents of the object stream whose dictionary names /ObjStm just
+    before `after`; None unless it is plainly one (its own `stream` keyword follows
+    within the dictionary, Flate or no filter, no parameters) and decodes whole.
+    Unfiltered contents are already in the file's bytes, so they come back empty."""
+    opening = data.rfind(b"obj", 0, after)
+    keyword = _STREAM_START.search(data, after, after + _MAX_STREAM_DICT)
+    if opening < 0 or keyword is None:
+        return None
+    dictionary = data[opening : keyword.start()]
+    if b"endobj" in dictionary or b"#" in dictionary or b"/DecodeParms" in dictionary:
+        return None
+    if b"/Filter" not in dictionary:
+        return b""
+    if dictionary.count(b"/Filter") != 1 or b"/DP" in dictionary:
+        return None
+    if _FLATE_ONLY.search(dictionary) is None:
+        return None
+    end = data.find(b"endstream", keyword.end())
+    if end < 0:
+        return None
+    inflate = zlib.decompressobj()
+    try:
+        decoded = inflate.decompress(memoryview(data)[keyword.end() : end], room)
+    except zlib.error:
+        return None
+    if not inflate.eof or inflate.unconsumed_tail:
+        return None
+    return decoded
+
+
+def _pdfium_opens(data: bytes) -> bool:
+    """PDFium reads the file's structure (cross-reference, trailer, catalog): a file
+    it cannot open is judged by pypdf, whose failure is an unreadable finding."""
+    with PDFIUM_LOCK:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            return False
+        document.close()
+    return True
 
 
 def _opens_without_password(reader: pypdf.PdfReader) -> bool:

@@ -1,0 +1,59 @@
+"""PDFs that hide what they carry from a byte search: object streams, #xx-escaped
+names, cross-reference streams, damage. The cheap pass over a PDF's bytes must send
+each of them to the full reading, so the inspection finds what a reader would run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from aduana.inspect import ActiveKind, Category, EncryptionKind, Source, inspect_bytes
+from tests.corpus import active_blobs as ab
+from tests.corpus import blobs
+from tests.corpus.generate import single
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        ab.pdf_packed_javascript,
+        lambda: ab.pdf_packed_javascript(escaped=True),
+        # A filter chain the byte pass does not decode: pypdf reads the stream.
+        lambda: ab.pdf_packed_javascript(stream_filter=b"/Filter [/ASCIIHexDecode /FlateDecode]"),
+    ],
+    ids=["object-stream", "object-stream-escaped-names", "object-stream-filter-chain"],
+)
+def test_javascript_inside_an_object_stream_is_found(build: Callable[[], bytes]) -> None:
+    data = build()
+    assert b"JavaScript" not in data
+    assert b"/JS" not in data
+    inspection = inspect_bytes(single(build, "oficio.pdf", "application/pdf")())
+    assert [f.kind for f in inspection.active] == [ActiveKind.PDF_JAVASCRIPT]
+
+
+def test_file_attached_to_an_annotation_in_an_object_stream_is_walked() -> None:
+    build = lambda: ab.pdf_packed_annotation_attachment("pago.exe", blobs.pe_exe())  # noqa: E731
+    inspection = inspect_bytes(single(build, "oficio.pdf", "application/pdf")())
+    [embedded] = [p for p in inspection.parts if p.source is Source.EMBEDDED]
+    assert embedded.filenames == ("pago.exe",)
+    assert embedded.category is Category.EXECUTABLE
+
+
+@pytest.mark.parametrize("escaped", [False, True], ids=["plain-key", "escaped-key"])
+def test_encryption_declared_in_a_cross_reference_stream_is_found(escaped: bool) -> None:
+    inspection = inspect_bytes(
+        single(lambda: ab.pdf_encrypted_xref_stream(escaped=escaped), "c.pdf", "application/pdf")()
+    )
+    assert [f.kind for f in inspection.encryption] == [EncryptionKind.PDF]
+
+
+def test_plain_pdf_with_object_streams_has_no_finding() -> None:
+    inspection = inspect_bytes(single(ab.pdf_packed_plain, "oficio.pdf", "application/pdf")())
+    assert inspection.active == ()
+    assert inspection.encryption == ()
+
+
+def test_pdf_no_reader_can_open_is_unchecked_not_passed() -> None:
+    inspection = inspect_bytes(single(ab.pdf_damaged, "oficio.pdf", "application/pdf")())
+    assert [f.kind for f in inspection.active] == [ActiveKind.UNCHECKED]
