@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import io
 import struct
-import zlib
 import zipfile
+import zlib
 
 import pypdf
 from pypdf.actions import JavaScript
@@ -424,8 +424,9 @@ def pdf_packed_javascript(*, escaped: bool = False, stream_filter: bytes = b"") 
         else (b"<< /S /JavaScript /JS (app.alert(1)) >>")
     )
     packed = {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", 2: _PAGES, 4: action}
-    extra = {"stream_filter": stream_filter} if stream_filter else {}
-    return pdf_with_object_streams({3: _PAGE}, packed, **extra)  # type: ignore[arg-type]
+    if stream_filter:
+        return pdf_with_object_streams({3: _PAGE}, packed, stream_filter=stream_filter)
+    return pdf_with_object_streams({3: _PAGE}, packed)
 
 
 def pdf_packed_annotation_attachment(name: str, data: bytes) -> bytes:
