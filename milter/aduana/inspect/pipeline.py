@@ -246,7 +246,7 @@ class _Inspector:
                 self.problem(ProblemKind.PARTS_AFTER_END, where, boundary)
             readings.append((label, strict.parts))
             lenient = split_multipart(entity.body, boundary, lenient=True)
-            if lenient is not None and lenient.parts != strict.parts:
+            if lenient is not None and lenient.spans != strict.spans:
                 self.problem(ProblemKind.LENIENT_BOUNDARY, where, boundary)
                 readings.append((_join(label, "lenient-boundary"), lenient.parts))
         return readings
