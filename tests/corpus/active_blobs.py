@@ -464,3 +464,66 @@ def pdf_encrypted_xref_stream(*, escaped: bool = False) -> bytes:
 def pdf_damaged() -> bytes:
     """A PDF header, then bytes that are no PDF structure at all."""
     return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+
+
+def pdf_packed_javascript_behind_predictor() -> bytes:
+    """The object stream is Flate with a PNG predictor: plain inflating leaves a
+    filter-type byte at the start of every 8-byte row, inside "/JavaScript", so
+    only a reader that applies the predictor (every PDF reader) sees the name."""
+    packed = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        2: _PAGES,
+        4: b"<< /S /JavaScript /JS (app.alert(1)) >>",
+    }
+    numbers = sorted(packed)
+    bodies = [packed[n] for n in numbers]
+    offsets, pos = [], 0
+    for body in bodies:
+        offsets.append(pos)
+        pos += len(body) + 1
+    header = b" ".join(b"%d %d" % (n, o) for n, o in zip(numbers, offsets, strict=True)) + b" "
+    contents = header + b"\n".join(bodies) + b"\n"
+    contents += b" " * (-len(contents) % 8)
+    rows = b"".join(b"\x00" + contents[i : i + 8] for i in range(0, len(contents), 8))
+    plain = pdf_with_object_streams(
+        {3: _PAGE},
+        packed,
+        stream_filter=b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >>",
+    )
+    # Swap the object stream's contents for the predicted rows (same /First, /N).
+    start = plain.index(b"stream\n", plain.index(b"/ObjStm")) + len(b"stream\n")
+    end = plain.index(b"\nendstream", start)
+    encoded = zlib.compress(rows)
+    head = plain[:start].replace(b"/Length %d" % (end - start), b"/Length %d" % len(encoded))
+    rebuilt = head + encoded + plain[end:]
+    return _fix_xref_offsets(rebuilt)
+
+
+def _fix_xref_offsets(data: bytes) -> bytes:
+    """Rewrite the cross-reference stream of `pdf_with_object_streams` output after
+    objects moved: every type-1 entry gets its object's new offset."""
+    xref_at = data.rindex(b"/Type /XRef")
+    number_at = data.rindex(b"\n", 0, data.rindex(b" 0 obj", 0, xref_at)) + 1
+    table_start = data.index(b"stream\n", xref_at) + len(b"stream\n")
+    table_end = data.index(b"\nendstream", table_start)
+    table = bytearray(data[table_start:table_end])
+    for row in range(len(table) // 7):
+        if table[row * 7] != 1:
+            continue
+        found = data.find(b"\n%d 0 obj\n" % row)
+        offset = found + 1 if found >= 0 else data.index(b"%d 0 obj\n" % row)
+        table[row * 7 + 1 : row * 7 + 5] = struct.pack(">I", offset)
+    startxref = data.rindex(b"startxref\n")
+    body = data[:table_start] + bytes(table) + data[table_end:startxref]
+    return body + b"startxref\n%d\n%%%%EOF\n" % number_at
+
+
+def pdf_javascript_action_named_by_a_string() -> bytes:
+    """An /OpenAction whose /S is the hex string "/JavaScript" and whose script is
+    elsewhere: no name in the file says JavaScript, but pypdf's walk counts it."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S <2F4A617661536372697074> >> >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    return blobs.pdf_file(objects)

@@ -6,16 +6,17 @@ user password is empty opens in every reader without a prompt, so it counts as
 readable, not encrypted; checking that needs only the empty password.
 
 Most PDFs carry neither JavaScript nor files, and proving that is cheap: every key
-that can make a dictionary an action, a script or a file specification is a PDF
-name, and a name sits in the file's bytes, written plainly, in #xx escapes, or
-inside a compressed object stream. `read_pdf` looks for those names with one regular
-expression over the bytes and over each Flate-decoded object stream (`_watched_names`);
-when none is there and PDFium opens the file, there is nothing to find. Anything
-else (a watched name, an /Encrypt dictionary, an object stream we cannot decode, a
-file PDFium cannot open) takes the full walk with pypdf: every indirect object is
-visited once (up to `_MAX_OBJECTS`), so JavaScript and file specifications are found
-in the catalog, in annotations and inside object streams, with names in #xx escapes
-decoded by pypdf, and a file pypdf cannot read is reported as unreadable.
+that makes a dictionary a script or a file specification is a PDF name, and a name
+sits in the file's bytes, written plainly or in #xx escapes, or inside an object
+stream. `read_pdf` looks for those names with one regular expression over the bytes
+and, when the file has object streams, over each one the cross-reference points at,
+decoded by pypdf as its walk would decode it (`_watched_names`). When none is there
+and PDFium opens the file, there is nothing to find. Anything else (a watched name,
+an /Encrypt dictionary, an object stream pypdf cannot decode, a file PDFium cannot
+open) takes the full walk with pypdf: every indirect object is visited once (up to
+`_MAX_OBJECTS`), so JavaScript and file specifications are found in the catalog, in
+annotations and inside object streams, with names in #xx escapes decoded by pypdf,
+and a file pypdf cannot read is reported as unreadable.
 """
 
 from __future__ import annotations
@@ -63,14 +64,16 @@ _PDF_ERRORS = (
 # release the GIL, so other messages' Python work goes on meanwhile.
 PDFIUM_LOCK = threading.Lock()
 
+_S_STRING = b"S (string)"
 # Names whose presence sends a PDF to the full walk: the keys and values that make a
 # JavaScript action (/S /JavaScript, /JS), the document's /Names /JavaScript tree, a
 # file specification with an embedded file stream (/EF) and the dictionaries around
 # one; /Encrypt (encrypted strings and streams are only readable through pypdf);
-# /ObjStm, an object stream whose objects must be decompressed to be seen.
+# /ObjStm, an object stream whose objects must be decompressed to be seen; and /S
+# followed by a string, since pypdf's walk compares a string /S with the action names.
 _WATCHED = frozenset(
     {b"JS", b"JavaScript", b"EF", b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"}
-    | {b"Encrypt", b"ObjStm"}
+    | {b"Encrypt", b"ObjStm", _S_STRING}
 )
 # A name ends at the first character that ends it in any reader: PDF white space
 # (NUL included, as PDFium reads it), \v (as pypdf reads it) and the delimiters.
@@ -81,21 +84,17 @@ _NAMES = re.compile(
     + rb"EmbeddedFiles?|FileAttachment|JavaScript|Encrypt|ObjStm|JS|EF"
     + rb")(?=["
     + _ENDS
-    + rb"]|\Z)|(?P<escaped>"
+    + rb"]|\Z)|(?P<key_s>S)(?=[\x00\t\n\v\f\r ]*[(<%])|(?P<escaped>"
     + _NAME_BODY
     + rb"#[0-9A-Fa-f]{2}"
     + _NAME_BODY
     + rb"))"
 )
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-_STREAM_START = re.compile(rb"stream(?:\r\n|\n|\r)")
-_FLATE = rb"/(?:FlateDecode|Fl)"
-_FLATE_ONLY = re.compile(
-    rb"/Filter\s*(?:" + _FLATE + rb"(?=[" + _ENDS + rb"])|\[\s*" + _FLATE + rb"\s*\])"
-)
-# An object stream's dictionary holds a few keys; one longer than this is not one.
-_MAX_STREAM_DICT = 4096
-# Decompressed object-stream bytes checked here per PDF; beyond this, the full walk.
+# A JavaScript action's /S may be a string to pypdf ("(/JavaScript)", in octal or hex),
+# which no name search sees: /S followed by a string (or a comment) is watched too.
+_STRING_VALUE = re.compile(rb"[\x00\t\n\v\f\r ]*[(<%]")
+# Decoded object-stream bytes checked here per PDF; beyond this, the full walk.
 _MAX_OBJSTM_BYTES = 32 * 1024 * 1024
 
 
@@ -178,69 +177,56 @@ def _full_scan(data: bytes) -> PdfScan:
 
 def _watched_names(data: bytes) -> frozenset[bytes] | None:
     """The watched names in the file and in its object streams; None when an object
-    stream could not be decoded here (so only the full walk can tell)."""
+    stream could not be decoded (so only the full walk can tell)."""
     found = _names_in(data)
-    if b"ObjStm" not in found:
+    if found != {b"ObjStm"}:
+        # Nothing to look for, or the full walk is due anyway.
         return found
+    inside = _object_stream_names(data)
+    if inside is None or b"ObjStm" in inside:
+        # Objects in an object stream are never streams: this is not a plain file.
+        return None
+    return inside
+
+
+def _object_stream_names(data: bytes) -> frozenset[bytes] | None:
+    """The watched names inside the object streams that the cross-reference points
+    at, decoded by pypdf exactly as its walk would decode them (filters, predictors)."""
+    found: set[bytes] = set()
     spent = 0
-    for match in _NAMES.finditer(data):
-        if _name_of(match) != b"ObjStm":
-            continue
-        decoded = _object_stream(data, match.end(), _MAX_OBJSTM_BYTES - spent)
-        if decoded is None:
-            return None
-        spent += len(decoded)
-        inside = _names_in(decoded)
-        if b"ObjStm" in inside:
-            # Objects in an object stream are never streams: this is not a plain file.
-            return None
-        found |= inside
-    # The /ObjStm names themselves are accounted for: their streams were read.
-    return found - {b"ObjStm"}
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        numbers = sorted({number for number, _ in reader.xref_objStm.values()})
+        for number in numbers[:_MAX_OBJECTS]:
+            stream = reader.get_object(number)
+            if not isinstance(stream, StreamObject):
+                return None
+            decoded = stream.get_data()
+            spent += len(decoded)
+            if spent > _MAX_OBJSTM_BYTES:
+                return None
+            found |= _names_in(decoded)
+    except _PDF_ERRORS:
+        return None
+    return frozenset(found)
 
 
 def _names_in(data: bytes) -> frozenset[bytes]:
     return frozenset(
-        name for match in _NAMES.finditer(data) if (name := _name_of(match)) in _WATCHED
+        name for match in _NAMES.finditer(data) if (name := _name_of(data, match)) in _WATCHED
     )
 
 
-def _name_of(match: re.Match[bytes]) -> bytes:
+def _name_of(data: bytes, match: re.Match[bytes]) -> bytes:
     plain = match.group("plain")
     if plain is not None:
         return plain
-    return _HEX_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), match.group("escaped"))
-
-
-def _object_stream(data: bytes, after: int, room: int) -> bytes | None:
-    """The decoded contents of the object stream whose dictionary names /ObjStm just
-    before `after`; None unless it is plainly one (its own `stream` keyword follows
-    within the dictionary, Flate or no filter, no parameters) and decodes whole.
-    Unfiltered contents are already in the file's bytes, so they come back empty."""
-    opening = data.rfind(b"obj", 0, after)
-    keyword = _STREAM_START.search(data, after, after + _MAX_STREAM_DICT)
-    if opening < 0 or keyword is None:
-        return None
-    dictionary = data[opening : keyword.start()]
-    if b"endobj" in dictionary or b"#" in dictionary or b"/DecodeParms" in dictionary:
-        return None
-    if b"/Filter" not in dictionary:
-        return b""
-    if dictionary.count(b"/Filter") != 1 or b"/DP" in dictionary:
-        return None
-    if _FLATE_ONLY.search(dictionary) is None:
-        return None
-    end = data.find(b"endstream", keyword.end())
-    if end < 0:
-        return None
-    inflate = zlib.decompressobj()
-    try:
-        decoded = inflate.decompress(memoryview(data)[keyword.end() : end], room)
-    except zlib.error:
-        return None
-    if not inflate.eof or inflate.unconsumed_tail:
-        return None
-    return decoded
+    if match.group("key_s") is not None:
+        return _S_STRING
+    name = _HEX_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), match.group("escaped"))
+    if name == b"S" and _STRING_VALUE.match(data, match.end()):
+        return _S_STRING
+    return name
 
 
 def _pdfium_opens(data: bytes) -> bool:

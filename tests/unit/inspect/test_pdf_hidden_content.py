@@ -21,13 +21,25 @@ from tests.corpus.generate import single
         lambda: ab.pdf_packed_javascript(escaped=True),
         # A filter chain the byte pass does not decode: pypdf reads the stream.
         lambda: ab.pdf_packed_javascript(stream_filter=b"/Filter [/ASCIIHexDecode /FlateDecode]"),
+        ab.pdf_packed_javascript_behind_predictor,
     ],
-    ids=["object-stream", "object-stream-escaped-names", "object-stream-filter-chain"],
+    ids=[
+        "object-stream",
+        "object-stream-escaped-names",
+        "object-stream-filter-chain",
+        "object-stream-png-predictor",
+    ],
 )
 def test_javascript_inside_an_object_stream_is_found(build: Callable[[], bytes]) -> None:
     data = build()
     assert b"JavaScript" not in data
     assert b"/JS" not in data
+    inspection = inspect_bytes(single(build, "oficio.pdf", "application/pdf")())
+    assert [f.kind for f in inspection.active] == [ActiveKind.PDF_JAVASCRIPT]
+
+
+def test_javascript_action_whose_type_is_a_string_is_found() -> None:
+    build = ab.pdf_javascript_action_named_by_a_string
     inspection = inspect_bytes(single(build, "oficio.pdf", "application/pdf")())
     assert [f.kind for f in inspection.active] == [ActiveKind.PDF_JAVASCRIPT]
 
