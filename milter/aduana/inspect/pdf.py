@@ -196,8 +196,10 @@ def _object_stream_names(data: bytes) -> frozenset[bytes] | None:
     spent = 0
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
-        numbers = sorted({number for number, _ in reader.xref_objStm.values()})
-        for number in numbers[:_MAX_OBJECTS]:
+        numbers = {number for number, _ in reader.xref_objStm.values()}
+        if len(numbers) > _MAX_OBJECTS:
+            return None
+        for number in sorted(numbers):
             stream = reader.get_object(number)
             if not isinstance(stream, StreamObject):
                 return None
