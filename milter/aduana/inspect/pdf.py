@@ -64,16 +64,21 @@ _PDF_ERRORS = (
 # release the GIL, so other messages' Python work goes on meanwhile.
 PDFIUM_LOCK = threading.Lock()
 
-_S_STRING = b"S (string)"
+_S_STRING = b"S (not a name)"
+_TYPE_OTHER = b"Type (not a name)"
 # Names whose presence sends a PDF to the full walk: the keys and values that make a
 # JavaScript action (/S /JavaScript, /JS), the document's /Names /JavaScript tree, a
 # file specification with an embedded file stream (/EF) and the dictionaries around
 # one; /Encrypt (encrypted strings and streams are only readable through pypdf);
-# /ObjStm, an object stream whose objects must be decompressed to be seen; and /S
-# followed by a string, since pypdf's walk compares a string /S with the action names.
+# /S followed by a string, since pypdf's walk compares a string /S with the action
+# names. And what makes a file hold compressed objects (`_STRUCTURE`): pypdf knows a
+# cross-reference stream or an object stream by its /Type, /XRef or /ObjStm, compared
+# as a name or a string, or reached through a reference.
+_STRUCTURE = frozenset({b"ObjStm", b"XRef", _TYPE_OTHER})
 _WATCHED = frozenset(
     {b"JS", b"JavaScript", b"EF", b"EmbeddedFile", b"EmbeddedFiles", b"FileAttachment"}
-    | {b"Encrypt", b"ObjStm", _S_STRING}
+    | {b"Encrypt", _S_STRING}
+    | _STRUCTURE
 )
 # A name ends at the first character that ends it in any reader: PDF white space
 # (NUL included, as PDFium reads it), \v (as pypdf reads it) and the delimiters.
@@ -81,19 +86,22 @@ _ENDS = rb"\x00\t\n\v\f\r ()<>\[\]{}/%"
 _NAME_BODY = rb"[^" + _ENDS + rb"]*"
 _NAMES = re.compile(
     rb"/(?:(?P<plain>"
-    + rb"EmbeddedFiles?|FileAttachment|JavaScript|Encrypt|ObjStm|JS|EF"
+    + rb"EmbeddedFiles?|FileAttachment|JavaScript|Encrypt|ObjStm|XRef|JS|EF"
     + rb")(?=["
     + _ENDS
-    + rb"]|\Z)|(?P<key_s>S)(?=[\x00\t\n\v\f\r ]*[(<%])|(?P<escaped>"
+    + rb"]|\Z)|(?P<key>S|Type)(?=["
+    + _ENDS
+    + rb"])(?=[\x00\t\n\v\f\r ]*[^\x00\t\n\v\f\r /])|(?P<escaped>"
     + _NAME_BODY
     + rb"#[0-9A-Fa-f]{2}"
     + _NAME_BODY
     + rb"))"
 )
 _HEX_ESCAPE = re.compile(rb"#([0-9A-Fa-f]{2})")
-# A JavaScript action's /S may be a string to pypdf ("(/JavaScript)", in octal or hex),
-# which no name search sees: /S followed by a string (or a comment) is watched too.
-_STRING_VALUE = re.compile(rb"[\x00\t\n\v\f\r ]*[(<%]")
+# /S or /Type followed by something other than a name: a string (which pypdf compares
+# equal to a name), a reference, a comment.
+_NOT_A_NAME = re.compile(rb"[\x00\t\n\v\f\r ]*[^\x00\t\n\v\f\r /]")
+_KEYS_NOT_NAMED = {b"S": _S_STRING, b"Type": _TYPE_OTHER}
 # Decoded object-stream bytes checked here per PDF; beyond this, the full walk.
 _MAX_OBJSTM_BYTES = 32 * 1024 * 1024
 
@@ -179,11 +187,11 @@ def _watched_names(data: bytes) -> frozenset[bytes] | None:
     """The watched names in the file and in its object streams; None when an object
     stream could not be decoded (so only the full walk can tell)."""
     found = _names_in(data)
-    if found != {b"ObjStm"}:
-        # Nothing to look for, or the full walk is due anyway.
+    if not found & _STRUCTURE or found - _STRUCTURE:
+        # No compressed objects, or the full walk is due anyway.
         return found
     inside = _object_stream_names(data)
-    if inside is None or b"ObjStm" in inside:
+    if inside is None or inside & _STRUCTURE:
         # Objects in an object stream are never streams: this is not a plain file.
         return None
     return inside
@@ -223,11 +231,12 @@ def _name_of(data: bytes, match: re.Match[bytes]) -> bytes:
     plain = match.group("plain")
     if plain is not None:
         return plain
-    if match.group("key_s") is not None:
-        return _S_STRING
+    key = match.group("key")
+    if key is not None:
+        return _KEYS_NOT_NAMED[key]
     name = _HEX_ESCAPE.sub(lambda m: bytes((int(m.group(1), 16),)), match.group("escaped"))
-    if name == b"S" and _STRING_VALUE.match(data, match.end()):
-        return _S_STRING
+    if name in _KEYS_NOT_NAMED and _NOT_A_NAME.match(data, match.end()):
+        return _KEYS_NOT_NAMED[name]
     return name
 
 

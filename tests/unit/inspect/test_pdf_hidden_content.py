@@ -7,11 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from hypothesis import given
 
-from aduana.inspect import ActiveKind, Category, EncryptionKind, Source, inspect_bytes
+from aduana.inspect import ActiveKind, Category, EncryptionKind, Source, inspect_bytes, pdf
 from tests.corpus import active_blobs as ab
 from tests.corpus import blobs
 from tests.corpus.generate import single
+from tests.unit.inspect.test_active_properties import damaged
+from tests.unit.inspect.test_properties import PROFILE
 
 
 @pytest.mark.parametrize(
@@ -69,3 +72,37 @@ def test_plain_pdf_with_object_streams_has_no_finding() -> None:
 def test_pdf_no_reader_can_open_is_unchecked_not_passed() -> None:
     inspection = inspect_bytes(single(ab.pdf_damaged, "oficio.pdf", "application/pdf")())
     assert [f.kind for f in inspection.active] == [ActiveKind.UNCHECKED]
+
+
+_SEEDS = [
+    ab.pdf_with_javascript(),
+    ab.pdf_with_escaped_open_action(),
+    ab.pdf_with_attachment("a.exe", blobs.pe_exe()),
+    ab.pdf_with_annotation_attachment("b.exe", blobs.pe_exe()),
+    ab.pdf_packed_javascript(),
+    ab.pdf_packed_javascript(escaped=True),
+    ab.pdf_packed_annotation_attachment("c.exe", blobs.pe_exe()),
+    ab.pdf_javascript_action_named_by_a_string(),
+]
+
+
+def _outcome(scan: Callable[[], pdf.PdfScan]) -> tuple[bool, list[str]] | str:
+    """What a scan finds; pypdf's own assertions (an object stream without its /Type)
+    escape it, and the part boundary makes the part uninspectable."""
+    try:
+        found = scan()
+    except AssertionError:
+        return "raised"
+    return found.javascript, [f.name for f in found.files]
+
+
+@PROFILE
+@given(damaged(_SEEDS))
+def test_a_pdf_the_byte_pass_clears_holds_nothing_the_full_walk_finds(data: bytes) -> None:
+    """Damaged copies of PDFs with scripts and files: the cheap pass finds the same
+    scripts and files as pypdf's walk of every object (only where the walk calls a
+    file unreadable that PDFium opens and that names nothing, the pass clears it)."""
+    reading = pdf.read_pdf(data)
+    if reading.encrypted:
+        return
+    assert _outcome(reading.scan) == _outcome(lambda: pdf._full_scan(data))
