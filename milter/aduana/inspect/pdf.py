@@ -118,8 +118,8 @@ class PdfScan:
 @dataclass(frozen=True, slots=True)
 class PdfReading:
     """One pass over a PDF's bytes, shared by the encryption check and the scan for
-    JavaScript and embedded files. `names`: the watched names found, None when an
-    object stream could not be decoded without pypdf."""
+    JavaScript and embedded files. `names`: the watched names found (empty: nothing
+    to look for), None when the object streams could not be read (the full walk)."""
 
     data: bytes
     names: frozenset[bytes] | None
