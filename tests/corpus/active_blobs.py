@@ -518,11 +518,12 @@ def _fix_xref_offsets(data: bytes) -> bytes:
     return body + b"startxref\n%d\n%%%%EOF\n" % number_at
 
 
-def pdf_javascript_action_named_by_a_string() -> bytes:
-    """An /OpenAction whose /S is the hex string "/JavaScript" and whose script is
-    elsewhere: no name in the file says JavaScript, but pypdf's walk counts it."""
+def pdf_javascript_action_named_by_a_string(value: bytes = b"<2F4A617661536372697074>") -> bytes:
+    """An /OpenAction whose /S is a string reading "/JavaScript" (by default in hex)
+    and whose script is elsewhere: no name in the file says JavaScript, but pypdf's
+    walk counts it."""
     objects = [
-        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S <2F4A617661536372697074> >> >>",
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S %s >> >>" % value,
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
     ]

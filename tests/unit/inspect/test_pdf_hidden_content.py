@@ -41,8 +41,24 @@ def test_javascript_inside_an_object_stream_is_found(build: Callable[[], bytes])
     assert [f.kind for f in inspection.active] == [ActiveKind.PDF_JAVASCRIPT]
 
 
-def test_javascript_action_whose_type_is_a_string_is_found() -> None:
-    build = ab.pdf_javascript_action_named_by_a_string
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"<2F4A617661536372697074>",
+        b"<2F 4a 53>",
+        b"(\\057Java\\\nScript)",
+        b"<FEFF002F004A006100760061005300630072006900700074>",
+        b"% a comment first\n(\\/JS)",
+    ],
+    ids=["hex", "hex-spaced-js", "octal-and-continuation", "utf-16", "after-a-comment"],
+)
+def test_javascript_action_whose_type_is_a_string_is_found(value: bytes) -> None:
+    data = ab.pdf_javascript_action_named_by_a_string(value)
+    assert b"JavaScript" not in data
+
+    def build() -> bytes:
+        return data
+
     inspection = inspect_bytes(single(build, "oficio.pdf", "application/pdf")())
     assert [f.kind for f in inspection.active] == [ActiveKind.PDF_JAVASCRIPT]
 
