@@ -6,6 +6,7 @@ same cores inflate. This replays the same stages (``engine_micro.replay``) with
 and reports the median over ``--rounds`` rounds of the mean per message.
 
     python -m bench.stage_cpu --rounds 15            # 4k, 1m and the corpus
+    python -m bench.stage_cpu --sets 1m,10m          # the 1 MB PDF and 10 MB zip mixes
     PYTHONPATH=/other/checkout/milter python -m bench.stage_cpu   # the other code
 
 For an A/B comparison, run both in turn a few times (interleaved) and compare
@@ -40,6 +41,7 @@ def main() -> None:
     sets = {
         "4k": lambda: mix_submissions(build_mix("4k"), 32),
         "1m": lambda: mix_submissions(build_mix("1m"), 8),
+        "10m": lambda: mix_submissions(build_mix("10m"), 3),
         "corpus": corpus_submissions,
     }
     engine_micro.time.perf_counter = time.process_time  # type: ignore[attr-defined]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import struct
 import zipfile
+import zlib
 
 import pypdf
 from pypdf.actions import JavaScript
@@ -343,3 +344,187 @@ def pdf_with_annotation_attachment(name: str, data: bytes) -> bytes:
 def chm() -> bytes:
     """The ITSF header of a compiled HTML help file, and nothing behind it."""
     return b"ITSF\x03\x00\x00\x00\x60\x00\x00\x00\x01\x00\x00\x00" + b"\x00" * 200
+
+
+def pdf_with_object_streams(
+    plain: dict[int, bytes],
+    packed: dict[int, bytes],
+    *,
+    xref_extra: bytes = b"",
+    stream_filter: bytes = b"/Filter /FlateDecode",
+) -> bytes:
+    """A PDF 1.5 whose `packed` objects sit in one compressed object stream, found
+    through a cross-reference stream (no xref table, no `trailer` keyword), as
+    Acrobat and Word write them. Object 1 is the catalog; `xref_extra` goes into the
+    cross-reference stream's dictionary (the trailer's keys, /Encrypt for one).
+    `stream_filter` is the object stream's /Filter entry, with the matching encoding
+    for /FlateDecode and [/ASCIIHexDecode /FlateDecode]."""
+    numbers = sorted(packed)
+    bodies = [packed[n] for n in numbers]
+    offsets, pos = [], 0
+    for body in bodies:
+        offsets.append(pos)
+        pos += len(body) + 1
+    header = b" ".join(b"%d %d" % (n, o) for n, o in zip(numbers, offsets, strict=True)) + b" "
+    contents = header + b"\n".join(bodies) + b"\n"
+    encoded = zlib.compress(contents)
+    if b"ASCIIHex" in stream_filter:
+        encoded = encoded.hex().encode() + b">"
+    objstm = max([*plain, *packed]) + 1
+    xref_number = objstm + 1
+    out = io.BytesIO()
+    out.write(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    located: dict[int, tuple[int, int, int]] = {}
+    for number in sorted(plain):
+        located[number] = (1, out.tell(), 0)
+        out.write(b"%d 0 obj\n" % number + plain[number] + b"\nendobj\n")
+    located[objstm] = (1, out.tell(), 0)
+    out.write(
+        b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d %s /Length %d >>\nstream\n"
+        % (objstm, len(numbers), len(header), stream_filter, len(encoded))
+        + encoded
+        + b"\nendstream\nendobj\n"
+    )
+    for index, number in enumerate(numbers):
+        located[number] = (2, objstm, index)
+    located[xref_number] = (1, out.tell(), 0)
+    size = xref_number + 1
+    rows = [b"\x00\x00\x00\x00\x00\xff\xff"]
+    for number in range(1, size):
+        kind, field2, field3 = located.get(number, (0, 0, 0))
+        rows.append(struct.pack(">BIH", kind, field2, field3))
+    table = b"".join(rows)
+    start = out.tell()
+    out.write(
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R%s /Length %d >>\nstream\n"
+        % (xref_number, size, xref_extra, len(table))
+        + table
+        + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
+    )
+    return out.getvalue()
+
+
+_PAGES = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+_PAGE = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>"
+
+
+def pdf_packed_plain() -> bytes:
+    """Catalog and pages inside an object stream, nothing active."""
+    return pdf_with_object_streams(
+        {}, {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: _PAGES, 3: _PAGE}
+    )
+
+
+def pdf_packed_javascript(*, escaped: bool = False, stream_filter: bytes = b"") -> bytes:
+    """An /OpenAction JavaScript whose action dictionary sits in an object stream, so
+    not one byte of the file names it; `escaped` writes its names in #xx escapes."""
+    action = (
+        b"<< /S /J#61vaScript /J#53 (app.alert(1)) >>"
+        if escaped
+        else (b"<< /S /JavaScript /JS (app.alert(1)) >>")
+    )
+    packed = {1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>", 2: _PAGES, 4: action}
+    if stream_filter:
+        return pdf_with_object_streams({3: _PAGE}, packed, stream_filter=stream_filter)
+    return pdf_with_object_streams({3: _PAGE}, packed)
+
+
+def pdf_packed_annotation_attachment(name: str, data: bytes) -> bytes:
+    """A FileAttachment annotation whose file specification is packed in an object
+    stream with #xx-escaped keys; the file's own stream is outside (streams cannot be
+    packed) and flate-compressed, so only the object stream names /EF."""
+    payload = zlib.compress(data)
+    page = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [4 0 R] >>"
+    packed = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: _PAGES,
+        3: page,
+        4: b"<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 10 10] /FS 5 0 R >>",
+        5: b"<< /Type /Filespec /F (%s) /#45F << /F 6 0 R >> >>" % name.encode(),
+    }
+    stream = (
+        b"<< /Type /EmbeddedFile /Filter /FlateDecode /Length %d >>\nstream\n" % len(payload)
+        + payload
+        + b"\nendstream"
+    )
+    return pdf_with_object_streams({6: stream}, packed)
+
+
+def pdf_encrypted_xref_stream(*, escaped: bool = False) -> bytes:
+    """Encrypted (a password is needed), declared only in a cross-reference stream's
+    dictionary; `escaped` spells the key /Encr#79pt."""
+    key = b"/Encr#79pt" if escaped else b"/Encrypt"
+    encrypt = b"<< /Filter /Standard /V 2 /R 3 /Length 128 /P -4 /O <00> /U <00> >>"
+    plain = {1: b"<< /Type /Catalog /Pages 2 0 R >>", 2: _PAGES, 3: _PAGE, 4: encrypt}
+    return pdf_with_object_streams(
+        plain, {5: b"<< /Producer (x) >>"}, xref_extra=b" " + key + b" 4 0 R /ID [<00><00>]"
+    )
+
+
+def pdf_damaged() -> bytes:
+    """A PDF header, then bytes that are no PDF structure at all."""
+    return b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(range(256)) * 8 + b"\n%%EOF\n"
+
+
+def pdf_packed_javascript_behind_predictor() -> bytes:
+    """The object stream is Flate with a PNG predictor: plain inflating leaves a
+    filter-type byte at the start of every 8-byte row, inside "/JavaScript", so
+    only a reader that applies the predictor (every PDF reader) sees the name."""
+    packed = {
+        1: b"<< /Type /Catalog /Pages 2 0 R /OpenAction 4 0 R >>",
+        2: _PAGES,
+        4: b"<< /S /JavaScript /JS (app.alert(1)) >>",
+    }
+    numbers = sorted(packed)
+    bodies = [packed[n] for n in numbers]
+    offsets, pos = [], 0
+    for body in bodies:
+        offsets.append(pos)
+        pos += len(body) + 1
+    header = b" ".join(b"%d %d" % (n, o) for n, o in zip(numbers, offsets, strict=True)) + b" "
+    contents = header + b"\n".join(bodies) + b"\n"
+    contents += b" " * (-len(contents) % 8)
+    rows = b"".join(b"\x00" + contents[i : i + 8] for i in range(0, len(contents), 8))
+    plain = pdf_with_object_streams(
+        {3: _PAGE},
+        packed,
+        stream_filter=b"/Filter /FlateDecode /DecodeParms << /Predictor 12 /Columns 8 >>",
+    )
+    # Swap the object stream's contents for the predicted rows (same /First, /N).
+    start = plain.index(b"stream\n", plain.index(b"/ObjStm")) + len(b"stream\n")
+    end = plain.index(b"\nendstream", start)
+    encoded = zlib.compress(rows)
+    head = plain[:start].replace(b"/Length %d" % (end - start), b"/Length %d" % len(encoded))
+    rebuilt = head + encoded + plain[end:]
+    return _fix_xref_offsets(rebuilt)
+
+
+def _fix_xref_offsets(data: bytes) -> bytes:
+    """Rewrite the cross-reference stream of `pdf_with_object_streams` output after
+    objects moved: every type-1 entry gets its object's new offset."""
+    xref_at = data.rindex(b"/Type /XRef")
+    number_at = data.rindex(b"\n", 0, data.rindex(b" 0 obj", 0, xref_at)) + 1
+    table_start = data.index(b"stream\n", xref_at) + len(b"stream\n")
+    table_end = data.index(b"\nendstream", table_start)
+    table = bytearray(data[table_start:table_end])
+    for row in range(len(table) // 7):
+        if table[row * 7] != 1:
+            continue
+        found = data.find(b"\n%d 0 obj\n" % row)
+        offset = found + 1 if found >= 0 else data.index(b"%d 0 obj\n" % row)
+        table[row * 7 + 1 : row * 7 + 5] = struct.pack(">I", offset)
+    startxref = data.rindex(b"startxref\n")
+    body = data[:table_start] + bytes(table) + data[table_end:startxref]
+    return body + b"startxref\n%d\n%%%%EOF\n" % number_at
+
+
+def pdf_javascript_action_named_by_a_string(value: bytes = b"<2F4A617661536372697074>") -> bytes:
+    """An /OpenAction whose /S is a string reading "/JavaScript" (by default in hex)
+    and whose script is elsewhere: no name in the file says JavaScript, but pypdf's
+    walk counts it."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R /OpenAction << /S %s >> >>" % value,
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
+    ]
+    return blobs.pdf_file(objects)

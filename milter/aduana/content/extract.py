@@ -23,7 +23,6 @@ from __future__ import annotations
 import codecs
 import contextlib
 import re
-import threading
 import xml.parsers.expat
 import zipfile
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ import pypdfium2.raw as pdfium_c
 from aduana.clock import Clock
 from aduana.inspect.budget import Budget
 from aduana.inspect.limits import InspectionLimits
+from aduana.inspect.pdf import PDFIUM_LOCK
 from aduana.inspect.zip_reader import ZIP_ERRORS, is_encrypted, member_chunks, open_member, open_zip
 
 
@@ -443,10 +443,9 @@ def _xml_parser(spec: _XmlSpec, budget: _TextSink) -> xml.parsers.expat.XMLParse
 
 # --- PDF ------------------------------------------------------------------------
 
-# PDFium is not thread-safe, and small messages are read in libmilter's threads:
-# one PDF at a time per process. Calls into it release the GIL, so other
-# messages' Python work goes on meanwhile.
-_PDFIUM_LOCK = threading.Lock()
+# PDFium is not thread-safe: one PDF at a time per process, under the lock the
+# inspection's PDF reader (inspect/pdf.py) takes too.
+_PDFIUM_LOCK = PDFIUM_LOCK
 
 
 def _pdf(data: bytes, limits: TextLimits, budget: _TextSink) -> ExtractedText:

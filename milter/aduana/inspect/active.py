@@ -38,11 +38,12 @@ def scan(
     attachment: bool,
     encrypted: bool,
     cap: int,
+    pdf_reading: pdf.PdfReading | None = None,
 ) -> ActiveScan:
     """`attachment`: a file the recipient would save or open, not the text of the
     mail itself (code quoted in a message body is not a script file). `encrypted`:
     the part cannot be read, which is a finding of its own. `cap`: the largest
-    document read whole."""
+    document read whole. `pdf_reading`: the encryption check's pass over a PDF."""
     if encrypted:
         return ActiveScan(mime, category)
     # A Windows Installer is a Compound File too, and already an executable.
@@ -55,7 +56,7 @@ def scan(
     if content.body is not None and mime in _RTF_TYPES:
         return _rtf(content, mime, category, cap)
     if content.body is not None and mime == "application/pdf":
-        return _pdf(content, mime, category, cap)
+        return _pdf(content, mime, category, cap, pdf_reading)
     if _is_html(mime, names):
         data = content.read_all(cap) if content.body is not None else content.head
         if smuggling.is_smuggling(data or content.head):
@@ -87,11 +88,17 @@ def _rtf(content: Content, mime: str, category: Category, cap: int) -> ActiveSca
     return ActiveScan(mime, category, findings, found.packages)
 
 
-def _pdf(content: Content, mime: str, category: Category, cap: int) -> ActiveScan:
-    data = content.read_all(cap)
-    if data is None:
+def _pdf(
+    content: Content, mime: str, category: Category, cap: int, reading: pdf.PdfReading | None
+) -> ActiveScan:
+    if content.size > cap:
         return ActiveScan(mime, category)
-    found = pdf.scan_pdf(data)
+    if reading is None:
+        data = content.read_all(cap)
+        if data is None:
+            return ActiveScan(mime, category)
+        reading = pdf.read_pdf(data)
+    found = reading.scan()
     findings: list[tuple[ActiveKind, str]] = []
     if found.javascript:
         findings.append((ActiveKind.PDF_JAVASCRIPT, ""))

@@ -42,10 +42,11 @@ class PgpKind(Enum):
     SIGNED = "signed"
 
 
-def pdf_is_encrypted(body: IO[bytes]) -> bool:
-    """A PDF that needs a password: see `aduana.inspect.pdf.is_encrypted`."""
+def pdf_reading(body: IO[bytes]) -> pdf.PdfReading:
+    """Whether a PDF needs a password (see `aduana.inspect.pdf`), read once with what
+    the active-content scan needs of it."""
     body.seek(0)
-    return pdf.is_encrypted(body.read())
+    return pdf.read_pdf(body.read())
 
 
 def office_is_encrypted(body: IO[bytes]) -> bool:

@@ -1,28 +1,40 @@
-"""What a PDF carries besides pages: encryption, JavaScript and embedded files (pypdf).
+"""What a PDF carries besides pages: encryption, JavaScript and embedded files.
 
 Encryption is read from the file, never by decrypting it: a PDF is encrypted when a
 trailer of any revision (or an xref stream) names an /Encrypt dictionary. A PDF whose
 user password is empty opens in every reader without a prompt, so it counts as
 readable, not encrypted; checking that needs only the empty password.
 
-Every indirect object is visited once (up to `_MAX_OBJECTS`), so JavaScript and file
-specifications are found in the catalog, in annotations and inside object streams,
-with names in #xx escapes decoded by pypdf.
+Most PDFs carry neither JavaScript nor files, and proving that is cheap: every key
+that makes a dictionary a script or a file specification is a PDF name, and a name
+sits in the file's bytes, written plainly or in #xx escapes, or inside an object
+stream. `read_pdf` looks for those names with one regular expression over the bytes
+and, when the file has object streams, over each one the cross-reference points at,
+decoded by pypdf as its walk would decode it (`_watched_names`). When none is there
+and PDFium opens the file, there is nothing to find. Anything else (a watched name,
+an /Encrypt dictionary, an object stream pypdf cannot decode, a file PDFium cannot
+open) takes the full walk with pypdf: every indirect object is visited once (up to
+`_MAX_OBJECTS`), so JavaScript and file specifications are found in the catalog, in
+annotations and inside object streams, with names in #xx escapes decoded by pypdf,
+and a file pypdf cannot read is reported as unreadable.
 """
 
 from __future__ import annotations
 
 import io
 import re
+import threading
 import zlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import pypdf
 import pypdf.errors
+import pypdfium2
 from pypdf import PasswordType
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, PdfObject, StreamObject
 
+from aduana.inspect import pdf_names
 from aduana.inspect.embedded import EmbeddedFile
 
 _ENCRYPT = re.compile(rb"/Encrypt\s*(?:\d+\s+\d+\s+R|<<)")
@@ -48,6 +60,15 @@ _PDF_ERRORS = (
 )
 
 
+# PDFium is not thread-safe, and small messages are read in libmilter's threads:
+# one PDF at a time per process, here and in content/extract.py. Calls into it
+# release the GIL, so other messages' Python work goes on meanwhile.
+PDFIUM_LOCK = threading.Lock()
+
+# Decoded object-stream bytes checked here per PDF; beyond this, the full walk.
+_MAX_OBJSTM_BYTES = 32 * 1024 * 1024
+
+
 @dataclass(frozen=True, slots=True)
 class PdfScan:
     """`unreadable` names the error when pypdf could not read the file's objects."""
@@ -57,6 +78,26 @@ class PdfScan:
     unreadable: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class PdfReading:
+    """One pass over a PDF's bytes, shared by the encryption check and the scan for
+    JavaScript and embedded files. `names`: the watched names found (empty: nothing
+    to look for), None when the object streams could not be read (the full walk)."""
+
+    data: bytes
+    names: frozenset[bytes] | None
+    encrypted: bool
+
+    def scan(self) -> PdfScan:
+        """JavaScript and embedded files; nothing for an encrypted PDF."""
+        return PdfScan() if self.encrypted else _scan(self.data, self.names)
+
+
+def read_pdf(data: bytes) -> PdfReading:
+    names = _watched_names(data)
+    return PdfReading(data, names, _is_encrypted(data, names))
+
+
 def declares_encryption(data: bytes) -> bool:
     """A trailer or xref stream of any revision points at an /Encrypt dictionary."""
     return _ENCRYPT.search(data) is not None
@@ -64,6 +105,19 @@ def declares_encryption(data: bytes) -> bool:
 
 def is_encrypted(data: bytes) -> bool:
     """Encrypted, and not readable with the empty user password."""
+    return _is_encrypted(data, _watched_names(data))
+
+
+def scan_pdf(data: bytes) -> PdfScan:
+    """JavaScript and embedded files of a PDF that `is_encrypted` found readable."""
+    return _scan(data, _watched_names(data))
+
+
+def _is_encrypted(data: bytes, names: frozenset[bytes] | None) -> bool:
+    # /Encrypt is a key of a trailer or xref stream dictionary, never compressed: a
+    # file whose bytes do not name it anywhere has nothing for pypdf to find.
+    if names is not None and b"Encrypt" not in names:
+        return False
     declared = declares_encryption(data)
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
@@ -75,8 +129,13 @@ def is_encrypted(data: bytes) -> bool:
         return declared
 
 
-def scan_pdf(data: bytes) -> PdfScan:
-    """JavaScript and embedded files of a PDF that `is_encrypted` found readable."""
+def _scan(data: bytes, names: frozenset[bytes] | None) -> PdfScan:
+    if names is not None and not names and _pdfium_opens(data):
+        return PdfScan()
+    return _full_scan(data)
+
+
+def _full_scan(data: bytes) -> PdfScan:
     try:
         reader = pypdf.PdfReader(io.BytesIO(data))
         if reader.is_encrypted and not _opens_without_password(reader):
@@ -85,6 +144,56 @@ def scan_pdf(data: bytes) -> PdfScan:
     except _PDF_ERRORS as error:
         return PdfScan(unreadable=type(error).__name__)
     return PdfScan(javascript=javascript, files=files)
+
+
+def _watched_names(data: bytes) -> frozenset[bytes] | None:
+    """The watched names in the file and in its object streams; None when an object
+    stream could not be decoded (so only the full walk can tell)."""
+    found = pdf_names.names_in(data)
+    if not found & pdf_names.STRUCTURE or found - pdf_names.STRUCTURE:
+        # No compressed objects, or the full walk is due anyway.
+        return found
+    inside = _object_stream_names(data)
+    if inside is None or inside & pdf_names.STRUCTURE:
+        # Objects in an object stream are never streams: this is not a plain file.
+        return None
+    return inside
+
+
+def _object_stream_names(data: bytes) -> frozenset[bytes] | None:
+    """The watched names inside the object streams that the cross-reference points
+    at, decoded by pypdf exactly as its walk would decode them (filters, predictors)."""
+    found: set[bytes] = set()
+    spent = 0
+    try:
+        reader = pypdf.PdfReader(io.BytesIO(data))
+        numbers = {number for number, _ in reader.xref_objStm.values()}
+        if len(numbers) > _MAX_OBJECTS:
+            return None
+        for number in sorted(numbers):
+            stream = reader.get_object(number)
+            if not isinstance(stream, StreamObject):
+                return None
+            decoded = stream.get_data()
+            spent += len(decoded)
+            if spent > _MAX_OBJSTM_BYTES:
+                return None
+            found |= pdf_names.names_in(decoded)
+    except _PDF_ERRORS:
+        return None
+    return frozenset(found)
+
+
+def _pdfium_opens(data: bytes) -> bool:
+    """PDFium reads the file's structure (cross-reference, trailer, catalog): a file
+    it cannot open is judged by pypdf, whose failure is an unreadable finding."""
+    with PDFIUM_LOCK:
+        try:
+            document = pypdfium2.PdfDocument(data)
+        except pypdfium2.PdfiumError:
+            return False
+        document.close()
+    return True
 
 
 def _opens_without_password(reader: pypdf.PdfReader) -> bool:

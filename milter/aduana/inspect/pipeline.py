@@ -22,7 +22,7 @@ from aduana.inspect.encryption import (
     cms_kind,
     odf_is_encrypted,
     office_encryption,
-    pdf_is_encrypted,
+    pdf_reading,
     pgp_armor_kinds,
     pgp_binary_kind,
 )
@@ -56,6 +56,7 @@ from aduana.inspect.model import (
     UnnamedPart,
 )
 from aduana.inspect.part_boundary import read_part
+from aduana.inspect.pdf import PdfReading
 from aduana.inspect.tnef import is_tnef, tnef_attachments
 from aduana.inspect.uuencode import find_uu_blocks
 
@@ -248,7 +249,7 @@ class _Inspector:
                 self.problem(ProblemKind.PARTS_AFTER_END, where, boundary)
             readings.append((label, strict.parts))
             lenient = split_multipart(entity.body, boundary, lenient=True)
-            if lenient is not None and lenient.parts != strict.parts:
+            if lenient is not None and lenient.spans != strict.spans:
                 self.problem(ProblemKind.LENIENT_BOUNDARY, where, boundary)
                 readings.append((_join(label, "lenient-boundary"), lenient.parts))
         return readings
@@ -324,14 +325,21 @@ class _Inspector:
         where = origin.path
         true_mime = mime or filetype.true_type(content.head)
         mime_now, category = filetype.classify_known(true_mime, origin.names)
-        encrypted = self.file_encryption(content, origin, mime_now)
+        pdf = (
+            pdf_reading(content.body)
+            if content.body is not None and mime_now == "application/pdf"
+            else None
+        )
+        encrypted = self.file_encryption(content, origin, mime_now, pdf)
         if encrypted and category is not Category.DOCUMENT:
             category = Category.ENCRYPTED
         if mime_now in _PGP_TYPES and pgp_armor_kinds(content.head) == {PgpKind.SIGNED}:
             category = Category.TEXT
         slot = len(self.parts)
         if not self.budget.stopped:
-            mime_now, category = self.active_content(content, origin, mime_now, category, encrypted)
+            mime_now, category = self.active_content(
+                content, origin, mime_now, category, encrypted, pdf
+            )
         fmt = detect_format(content.head)
         stopped = self.budget.stopped
         if fmt is not None and content.body is not None and not stopped:
@@ -377,7 +385,9 @@ class _Inspector:
             found.add(NameAnomaly.TYPE_MISMATCH)
         return tuple(sorted(found))
 
-    def file_encryption(self, content: Content, origin: _Origin, mime: str) -> bool:
+    def file_encryption(
+        self, content: Content, origin: _Origin, mime: str, pdf: PdfReading | None
+    ) -> bool:
         """Encryption visible in the file's own bytes; True when the file is encrypted."""
         where = origin.path
         head = content.head
@@ -396,11 +406,7 @@ class _Inspector:
                 encrypted = True
             elif binary is PgpKind.SIGNED:
                 self.signed = True
-        if (
-            content.body is not None
-            and mime == "application/pdf"
-            and pdf_is_encrypted(content.body)
-        ):
+        if pdf is not None and pdf.encrypted:
             self.found_encryption(EncryptionKind.PDF, where)
             encrypted = True
         cfb = content.body is not None and head.startswith(CFB_MAGIC)
@@ -411,7 +417,13 @@ class _Inspector:
         return encrypted
 
     def active_content(
-        self, content: Content, origin: _Origin, mime: str, category: Category, encrypted: bool
+        self,
+        content: Content,
+        origin: _Origin,
+        mime: str,
+        category: Category,
+        encrypted: bool,
+        pdf: PdfReading | None,
     ) -> tuple[str, Category]:
         """Macros, PDF JavaScript, HTML smuggling and scripts libmagic calls text; files
         embedded in documents are walked like archive members."""
@@ -425,6 +437,7 @@ class _Inspector:
             or origin.disposition == "attachment",
             encrypted=encrypted,
             cap=self.limits.max_total_bytes,
+            pdf_reading=pdf,
         )
         for kind, detail in found.findings:
             self.found_active(kind, origin.path, detail)

@@ -88,6 +88,22 @@ def test_lenient_delimiters_are_judged_as_a_second_reading() -> None:
     assert Category.EXECUTABLE in {p.category for p in result.parts}
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"--b\r\nContent-Type: text/plain\r\n\r\nhola\r\n--b\r\n\r\nadios\r\n--b--\r\n",
+        b"--b\r\n--b\r\n\r\nhola\r\n--b--\r\n",  # an empty part between delimiters
+        b"--b\r\n\r\nhola\r\n--b--",  # no line break at the end
+    ],
+    ids=["two-parts", "empty-part", "no-final-line-break"],
+)
+def test_well_formed_multipart_has_no_lenient_second_reading(body: bytes) -> None:
+    message = b'Content-Type: multipart/mixed; boundary="b"\r\n\r\n' + body
+    result = inspect_bytes(message)
+    assert ProblemKind.LENIENT_BOUNDARY not in {p.kind for p in result.problems}
+    assert all("lenient" not in p.variant for p in result.parts)
+
+
 def blobs_b64_exe() -> bytes:
     import base64
 
