@@ -1,17 +1,24 @@
 """Instructions per message, counted by valgrind (callgrind): deterministic A/B on a busy machine.
 
 CPU time moves with whatever else runs on the cores; an instruction count does not.
-This runs the engine replay (``engine_micro.replay``) under ``valgrind --tool=callgrind``
-with instrumentation off until the set is built and replayed once (warm caches, lazy
-tables), then switched on by ``callgrind_control`` for ``--rounds`` replays, and
-divides the count by the number of messages replayed. Slow (valgrind runs Python
-~50x slower), so use few rounds:
+This runs a set of the benchmark's messages under ``valgrind --tool=callgrind``
+with instrumentation off until the set is built and processed once (warm caches,
+lazy tables), then switched on by ``callgrind_control`` for ``--rounds`` rounds,
+and divides the count by the number of messages processed. Two paths:
 
-    python -m bench.instructions --sets 4k --rounds 2
+- ``engine`` (default): ``engine_micro.replay``, the engine's stages;
+- ``session``: the whole milter session in process (``bench.session_replay``):
+  the engine plus the callbacks, audit line, metrics and ledger records, without
+  libmilter and pymilter's C glue.
+
+Slow (valgrind runs Python ~50x slower), so use few rounds:
+
+    python -m bench.instructions --sets 4k,1m --rounds 1
+    python -m bench.instructions --path session --sets 4k
     PYTHONPATH=/other/checkout/milter:. python -m bench.instructions   # the other code
 
-The count covers everything the replay does, libmagic and the other C libraries
-included, but not the milter protocol (see bench.run for that).
+The count covers everything the process does, libmagic and the other C
+libraries included.
 """
 
 from __future__ import annotations
@@ -27,33 +34,47 @@ import tempfile
 import time
 
 _TOTAL = re.compile(rb"summary:\s+(\d+)")
+_MESSAGES = {"4k": 32, "1m": 8, "10m": 3}
 
 
-def replay_rounds(set_name: str, rounds: int) -> None:
-    """The measured program: build, warm up, then ``rounds`` replays of the set."""
+def _instrument() -> None:
+    gc.freeze()  # as the daemon does once started (aduana.app.run)
+    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True,
+                   capture_output=True)  # fmt: skip
+
+
+def process_rounds(path: str, set_name: str, rounds: int) -> None:
+    """The measured program: build, process the set once, then ``rounds`` more times."""
     from prometheus_client import CollectorRegistry
 
     from aduana.observability.metrics import Metrics
 
     from .engine_micro import engine_runtime, mix_submissions, replay
     from .messages import build_mix
+    from .session_replay import feed, session_services
 
-    counts = {"4k": 32, "1m": 8, "10m": 3}
+    submissions = mix_submissions(build_mix(set_name), _MESSAGES[set_name])
+    if path == "session":
+        with session_services() as services:
+            for number, submission in enumerate(submissions):
+                feed(services, submission, number)
+            _instrument()
+            for _ in range(rounds):
+                for number, submission in enumerate(submissions):
+                    feed(services, submission, number)
+        return
     runtime = engine_runtime()
     metrics = Metrics.create(CollectorRegistry())
-    submissions = mix_submissions(build_mix(set_name), counts[set_name])
     now = time.time()
     for submission in submissions:
         replay(runtime, submission, now, metrics)
-    gc.freeze()  # as the daemon does once started (aduana.app.run)
-    subprocess.run(["callgrind_control", "--instr=on", str(os.getpid())], check=True,
-                   capture_output=True)  # fmt: skip
+    _instrument()
     for _ in range(rounds):
         for submission in submissions:
             replay(runtime, submission, now, metrics)
 
 
-def count(set_name: str, rounds: int) -> int:
+def count(path: str, set_name: str, rounds: int) -> int:
     with tempfile.TemporaryDirectory() as work:
         out = os.path.join(work, "callgrind.out")
         subprocess.run(
@@ -66,6 +87,7 @@ def count(set_name: str, rounds: int) -> int:
                 "-m",
                 "bench.instructions",
                 "--child",
+                path,
                 set_name,
                 str(rounds),
             ],
@@ -80,23 +102,23 @@ def count(set_name: str, rounds: int) -> int:
 
 
 def main() -> None:
-    if len(sys.argv) == 4 and sys.argv[1] == "--child":
-        replay_rounds(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 5 and sys.argv[1] == "--child":
+        process_rounds(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", choices=("engine", "session"), default="engine")
     parser.add_argument("--sets", default="4k")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    messages = {"4k": 32, "1m": 8, "10m": 3}
     results: dict[str, float] = {}
     for name in args.sets.split(","):
-        results[name] = count(name, args.rounds) / (args.rounds * messages[name])
+        results[name] = count(args.path, name, args.rounds) / (args.rounds * _MESSAGES[name])
     if args.json:
-        print(json.dumps({"instructions_per_message": results}))
+        print(json.dumps({"path": args.path, "instructions_per_message": results}))
         return
     for name, per_message in results.items():
-        print(f"{name}: {per_message / 1e6:.2f} M instructions per message")
+        print(f"{args.path} {name}: {per_message / 1e6:.2f} M instructions per message")
 
 
 if __name__ == "__main__":
