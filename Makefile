@@ -66,7 +66,7 @@ pytest:
 
 # Throughput, latency, CPU and memory against Postfix alone, a no-op milter and
 # rspamd (~15 min). rspamd is the bench's own package, not needed by `make test`.
-BENCH_APT_PACKAGES := rspamd
+BENCH_APT_PACKAGES := rspamd valgrind
 
 bench: setup
 	@dpkg-query -W -f='$${Status}\n' $(BENCH_APT_PACKAGES) 2>/dev/null | grep -q '^install ok installed$$' || \
