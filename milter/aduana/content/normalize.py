@@ -58,17 +58,15 @@ def fold(text: str) -> str:
     stripped = _LATIN_MARKS.sub("", decomposed.replace("n" + _COMBINING_TILDE, _ENYE))
     if not _LEFT_AFTER_LATIN_MARKS.search(stripped):
         return stripped
-    if not (
-        characters.has_any(stripped, characters.marks())
-        or characters.has_any(stripped, characters.format_characters())
-    ):  # other letters and symbols (quotes, bullets, other scripts), nothing to drop
+    if not characters.has_any(stripped, characters.is_mark_or_format):
+        # Other letters and symbols (quotes, bullets, other scripts): nothing to drop.
         return unicodedata.normalize("NFC", stripped)
     # Marks and format characters: a tilde survives only right after "n" (format
     # characters between them do not count), every other one goes; NFC then
     # recomposes what other scripts need (Hangul, for one).
-    without_format = characters.without(decomposed, characters.format_characters())
+    without_format = characters.without(decomposed, characters.is_format)
     kept = characters.without(
-        without_format.replace("n" + _COMBINING_TILDE, _ENYE), characters.marks()
+        without_format.replace("n" + _COMBINING_TILDE, _ENYE), characters.is_mark
     )
     return unicodedata.normalize("NFC", kept)
 

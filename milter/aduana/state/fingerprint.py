@@ -185,7 +185,7 @@ def _strip_accents(text: str) -> str:
     if decomposed.isascii():
         return decomposed
     # Latin accents first, in one cheap substitution; the table only for what is left.
-    return characters.without(_LATIN_COMBINING.sub("", decomposed), characters.combining())
+    return characters.without(_LATIN_COMBINING.sub("", decomposed), characters.is_combining)
 
 
 def _looks_like_name(word: str) -> bool:

@@ -29,9 +29,9 @@ def _one_by_one(text: str, keep: Callable[[str], bool]) -> str:
 )
 def test_removes_exactly_the_marks_and_format_characters(text: str) -> None:
     decomposed = unicodedata.normalize("NFKD", text)
-    marks_gone = characters.without(decomposed, characters.marks())
-    format_gone = characters.without(decomposed, characters.format_characters())
-    combining_gone = characters.without(decomposed, characters.combining())
+    marks_gone = characters.without(decomposed, characters.is_mark)
+    format_gone = characters.without(decomposed, characters.is_format)
+    combining_gone = characters.without(decomposed, characters.is_combining)
     assert marks_gone == _one_by_one(
         decomposed, lambda ch: unicodedata.category(ch) not in ("Mn", "Me")
     )
@@ -40,9 +40,9 @@ def test_removes_exactly_the_marks_and_format_characters(text: str) -> None:
 
 
 def test_says_whether_a_text_holds_a_character_of_a_table() -> None:
-    assert characters.has_any("a\u0301", characters.marks())
-    assert not characters.has_any("“sin marcas” •", characters.marks())
-    assert not characters.has_any("ascii only", characters.format_characters())
+    assert characters.has_any("a\u0301", characters.is_mark)
+    assert not characters.has_any("“sin marcas” •", characters.is_mark)
+    assert not characters.has_any("ascii only", characters.is_format)
 
 
 @pytest.mark.parametrize(
