@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from aduana.ledger.lifecycle import OneConnection
 from aduana.ledger.postgres_store import PostgresConnection
 from aduana.ledger.review import (
     ApprovalUse,
@@ -70,7 +70,7 @@ SET uses = approval_uses.uses + 1, last_at = greatest(approval_uses.last_at, exc
 _REVIEW_COLUMNS = "at, queue_id, action, reviewer, reason, override, recheck, clauses, sender"
 
 
-class PostgresReviewLedger:
+class PostgresReviewLedger(OneConnection["PostgresConnection"]):
     """`ReviewLedger` in one PostgreSQL database that every node shares; thread-safe."""
 
     def __init__(
@@ -163,22 +163,6 @@ class PostgresReviewLedger:
             ApprovalUse(reference, rule, clause, day, int(uses), _utc(last_at))
             for reference, rule, clause, day, uses, last_at in rows
         ]
-
-    # lifecycle
-
-    def close(self) -> None:
-        self._database.close()
-
-    def __enter__(self) -> PostgresReviewLedger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def _require_aware(at: datetime) -> None:

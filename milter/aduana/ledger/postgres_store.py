@@ -21,7 +21,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
-from types import TracebackType
 from typing import Any
 
 import psycopg
@@ -34,6 +33,7 @@ from aduana.ledger.last_send import (
     WriteThrottle,
     address_key,
 )
+from aduana.ledger.lifecycle import OneConnection
 from aduana.ledger.violations import Severity, Violation
 from aduana.policy.verdict import Action
 
@@ -79,7 +79,7 @@ _VIOLATION_COLUMNS = "at, address, organisation, unit, rule, clause, severity, a
 _SUSPENSION_COLUMNS = "address, reason, since, by_rule, reversed_at, reversed_by"
 
 
-class PostgresLedger:
+class PostgresLedger(OneConnection["PostgresConnection"]):
     """`LastSendLedger`, `ViolationLedger` and `SuspensionStore` in one PostgreSQL database."""
 
     def __init__(
@@ -204,22 +204,6 @@ class PostgresLedger:
                 (address_key(address),),
             ).fetchone()
         return None if row is None or row[0] is None else _utc(row[0])
-
-    # lifecycle
-
-    def close(self) -> None:
-        self._database.close()
-
-    def __enter__(self) -> PostgresLedger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class PostgresConnection:

@@ -23,10 +23,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from types import TracebackType
 from typing import Protocol
 
 from aduana.ledger.last_send import from_micros, to_micros
+from aduana.ledger.lifecycle import OneConnection
 from aduana.ledger.sqlite_store import SqliteConnection
 from aduana.policy.facts import TransactionFacts
 from aduana.policy.verdict import Action, Verdict
@@ -149,7 +149,7 @@ class ReviewLedger(Protocol):
     def close(self) -> None: ...
 
 
-class SqliteReviewLedger:
+class SqliteReviewLedger(OneConnection["SqliteConnection"]):
     """Holds, reviews and approval uses in the ledger's SQLite file; thread-safe."""
 
     def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 1.0) -> None:
@@ -255,22 +255,6 @@ class SqliteReviewLedger:
             ApprovalUse(reference, rule, clause, day, uses, from_micros(last_us))
             for reference, rule, clause, day, uses, last_us in rows
         ]
-
-    # lifecycle
-
-    def close(self) -> None:
-        self._database.close()
-
-    def __enter__(self) -> SqliteReviewLedger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 def record_decision(

@@ -19,7 +19,6 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from types import TracebackType
 
 from aduana.ledger.escalation import Suspension
 from aduana.ledger.last_send import (
@@ -30,6 +29,7 @@ from aduana.ledger.last_send import (
     from_micros,
     to_micros,
 )
+from aduana.ledger.lifecycle import OneConnection
 from aduana.ledger.violations import Severity, Violation
 from aduana.policy.verdict import Action
 
@@ -81,7 +81,7 @@ _ViolationRow = tuple[int, str, str, str, str, str, str, str, str]
 _SuspensionRow = tuple[str, str, int, str, int | None, str | None]
 
 
-class SqliteLedger:
+class SqliteLedger(OneConnection["SqliteConnection"]):
     """`LastSendLedger`, `ViolationLedger` and `SuspensionStore` in one SQLite file."""
 
     def __init__(
@@ -202,22 +202,6 @@ class SqliteLedger:
                 (address_key(address),),
             ).fetchone()
         return None if micros is None else from_micros(micros)
-
-    # lifecycle
-
-    def close(self) -> None:
-        self._database.close()
-
-    def __enter__(self) -> SqliteLedger:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
 
 
 class SqliteConnection:
