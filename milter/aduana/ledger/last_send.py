@@ -40,10 +40,15 @@ def address_key(address: str) -> str:
     return address.strip().casefold()
 
 
-def to_micros(at: datetime) -> int:
-    """An aware datetime as whole microseconds since the epoch (exact, sortable)."""
+def require_aware(at: datetime) -> None:
+    """Ledger times carry their zone: a naive one would be read as local time."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError(f"ledger times must be timezone-aware: {at!r}")
+
+
+def to_micros(at: datetime) -> int:
+    """An aware datetime as whole microseconds since the epoch (exact, sortable)."""
+    require_aware(at)
     return (at - _EPOCH) // timedelta(microseconds=1)
 
 

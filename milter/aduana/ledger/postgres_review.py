@@ -10,13 +10,14 @@ failure raises `LedgerUnavailableError`, the next call connects again.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from psycopg.types.json import Jsonb
 
+from aduana.ledger.last_send import require_aware
 from aduana.ledger.lifecycle import OneConnection
-from aduana.ledger.postgres_store import PostgresConnection
+from aduana.ledger.postgres_store import PostgresConnection, as_utc
 from aduana.ledger.review import (
     ApprovalUse,
     HeldReason,
@@ -90,7 +91,7 @@ class PostgresReviewLedger(OneConnection["PostgresConnection"]):
     # holds
 
     def record_hold(self, record: HoldRecord) -> None:
-        _require_aware(record.held_at)
+        require_aware(record.held_at)
         reasons = [{"rule": r.rule, "clause": r.clause, "detail": r.detail} for r in record.reasons]
         with self._using() as db:
             db.execute(_UPSERT_HOLD, (record.queue_id, record.held_at, Jsonb(reasons)))
@@ -107,14 +108,14 @@ class PostgresReviewLedger(OneConnection["PostgresConnection"]):
                 (wanted,),
             ).fetchall()
         return {
-            queue_id: HoldRecord(queue_id, _utc(held_at), tuple(HeldReason(**r) for r in reasons))
+            queue_id: HoldRecord(queue_id, as_utc(held_at), tuple(HeldReason(**r) for r in reasons))
             for queue_id, held_at, reasons in rows
         }
 
     # reviews
 
     def record_review(self, review: Review) -> None:
-        _require_aware(review.at)
+        require_aware(review.at)
         row = (
             review.at, review.queue_id, review.action.value, review.by, review.reason,
             review.override, review.recheck, list(review.clauses), review.sender,
@@ -147,7 +148,7 @@ class PostgresReviewLedger(OneConnection["PostgresConnection"]):
 
     def record_approval_uses(self, uses: Sequence[tuple[str, str, str]], at: datetime) -> None:
         """One use of each (reference, rule, clause), on ``at``'s UTC day."""
-        _require_aware(at)
+        require_aware(at)
         day = at.date().isoformat()
         with self._using() as db:
             for reference, rule, clause in uses:
@@ -160,23 +161,14 @@ class PostgresReviewLedger(OneConnection["PostgresConnection"]):
                 " ORDER BY reference, day, rule"
             ).fetchall()
         return [
-            ApprovalUse(reference, rule, clause, day, int(uses), _utc(last_at))
+            ApprovalUse(reference, rule, clause, day, int(uses), as_utc(last_at))
             for reference, rule, clause, day, uses, last_at in rows
         ]
-
-
-def _require_aware(at: datetime) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"ledger times must be timezone-aware: {at!r}")
-
-
-def _utc(at: datetime) -> datetime:
-    return at.astimezone(UTC)
 
 
 def _review(row: tuple[Any, ...]) -> Review:
     at, queue_id, action, reviewer, reason, override, recheck, clauses, sender = row
     return Review(
-        _utc(at), queue_id, ReviewAction(action), reviewer, reason, bool(override), recheck,
+        as_utc(at), queue_id, ReviewAction(action), reviewer, reason, bool(override), recheck,
         tuple(clauses), sender,
     )  # fmt: skip

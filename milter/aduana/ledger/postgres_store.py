@@ -32,6 +32,7 @@ from aduana.ledger.last_send import (
     LedgerUnavailableError,
     WriteThrottle,
     address_key,
+    require_aware,
 )
 from aduana.ledger.lifecycle import OneConnection
 from aduana.ledger.violations import Severity, Violation
@@ -102,7 +103,7 @@ class PostgresLedger(OneConnection["PostgresConnection"]):
 
     def record_send(self, address: str, at: datetime) -> None:
         key = address_key(address)
-        _require_aware(at)
+        require_aware(at)
         if not self._throttle.admit(key, at):
             return
         try:
@@ -117,17 +118,17 @@ class PostgresLedger(OneConnection["PostgresConnection"]):
             row = db.execute(
                 "SELECT last_at FROM activity WHERE address = %s", (address_key(address),)
             ).fetchone()
-        return None if row is None else _utc(row[0])
+        return None if row is None else as_utc(row[0])
 
     def all_last_activity(self) -> Mapping[str, datetime]:
         with self._using() as db:
             rows = db.execute("SELECT address, last_at FROM activity").fetchall()
-        return {address: _utc(last_at) for address, last_at in rows}
+        return {address: as_utc(last_at) for address, last_at in rows}
 
     # violations
 
     def record(self, violation: Violation) -> None:
-        _require_aware(violation.at)
+        require_aware(violation.at)
         row = (
             violation.at,
             address_key(violation.address),
@@ -203,7 +204,7 @@ class PostgresLedger(OneConnection["PostgresConnection"]):
                 "SELECT max(reversed_at) FROM suspensions WHERE address = %s",
                 (address_key(address),),
             ).fetchone()
-        return None if row is None or row[0] is None else _utc(row[0])
+        return None if row is None or row[0] is None else as_utc(row[0])
 
 
 class PostgresConnection:
@@ -284,19 +285,15 @@ def _describe(dsn: str) -> str:
     return f"{host}:{port}/{parameters.get('dbname') or parameters.get('user') or ''}"
 
 
-def _require_aware(at: datetime) -> None:
-    if at.tzinfo is None or at.utcoffset() is None:
-        raise ValueError(f"ledger times must be timezone-aware: {at!r}")
-
-
-def _utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
+    """A time read back from PostgreSQL (in the session's zone) in UTC."""
     return at.astimezone(UTC)
 
 
 def _violation(row: tuple[Any, ...]) -> Violation:
     at, address, organisation, unit, rule, clause, severity, action, queue_id = row
     return Violation(
-        at=_utc(at),
+        at=as_utc(at),
         address=address,
         organisation=organisation,
         unit=unit,
@@ -313,8 +310,8 @@ def _suspension(row: tuple[Any, ...]) -> Suspension:
     return Suspension(
         address=address,
         reason=reason,
-        since=_utc(since),
+        since=as_utc(since),
         by_rule=by_rule,
-        reversed_at=None if reversed_at is None else _utc(reversed_at),
+        reversed_at=None if reversed_at is None else as_utc(reversed_at),
         reversed_by=reversed_by,
     )
