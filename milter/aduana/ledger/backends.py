@@ -3,6 +3,7 @@ or a shared PostgreSQL) and where the last sends are kept (the ledger, or a shar
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol
 
 from aduana.config.loader import Settings
@@ -28,15 +29,12 @@ def open_ledger(settings: Settings) -> LedgerStore:
     Neither opens a connection here: an unreachable database is reported by the
     first call that needs it (`LedgerUnavailableError`), never at start-up.
     """
-    ledger = settings.daemon.ledger
-    if ledger.backend == "sqlite" or ledger.postgresql is None:
-        path = settings.path(ledger.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteLedger(path)
+    database = settings.daemon.ledger.postgresql
+    if settings.daemon.ledger.backend == "sqlite" or database is None:
+        return SqliteLedger(_sqlite_path(settings))
     # psycopg loads libpq: only when this backend is configured.
     from aduana.ledger.postgres_store import PostgresLedger
 
-    database = ledger.postgresql
     return PostgresLedger(
         database.dsn,
         password=_database_password(settings, database),
@@ -52,20 +50,23 @@ def open_review_ledger(settings: Settings) -> ReviewLedger:
     The SQLite file is opened here (an unreadable one raises `LedgerUnavailableError`);
     PostgreSQL is reached by the first call that needs it, as in `open_ledger`.
     """
-    ledger = settings.daemon.ledger
-    if ledger.backend == "sqlite" or ledger.postgresql is None:
-        path = settings.path(ledger.path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return SqliteReviewLedger(path)
+    database = settings.daemon.ledger.postgresql
+    if settings.daemon.ledger.backend == "sqlite" or database is None:
+        return SqliteReviewLedger(_sqlite_path(settings))
     from aduana.ledger.postgres_review import PostgresReviewLedger
 
-    database = ledger.postgresql
     return PostgresReviewLedger(
         database.dsn,
         password=_database_password(settings, database),
         connect_timeout=database.connect_timeout_seconds,
         statement_timeout=database.statement_timeout_seconds,
     )
+
+
+def _sqlite_path(settings: Settings) -> Path:
+    path = settings.path(settings.daemon.ledger.path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
 
 
 def _database_password(settings: Settings, database: PostgresLedgerSettings) -> str | None:
