@@ -99,21 +99,23 @@ _ISO_DESCRIPTOR = 0x8001
 
 def detect_format(head: bytes) -> ArchiveFormat | None:
     """The archive format by magic bytes (libmagic's name for it is not needed)."""
-    if head[:4] in (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"):
-        return ArchiveFormat.ZIP
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        return ArchiveFormat.SEVENZIP
-    if head.startswith(b"Rar!\x1a\x07"):
-        return ArchiveFormat.RAR
-    if head.startswith(b"\x1f\x8b"):
-        return ArchiveFormat.GZIP
-    if head.startswith(b"BZh"):
-        return ArchiveFormat.BZIP2
-    if head.startswith(b"\xfd7zXZ\x00"):
-        return ArchiveFormat.XZ
-    if len(head) >= 262 and head[257:262] == b"ustar":
-        return ArchiveFormat.TAR
-    return _detect_other(head)
+    for matches, fmt in _SIGNATURES:
+        if matches(head):
+            return fmt
+    descriptor = head[_ISO_DESCRIPTOR : _ISO_DESCRIPTOR + 5]
+    if descriptor == b"CD001":
+        return ArchiveFormat.ISO9660
+    if descriptor in (b"BEA01", b"NSR02", b"NSR03"):
+        return ArchiveFormat.UDF
+    return None
+
+
+def _starts_with(*magic: bytes) -> Callable[[bytes], bool]:
+    return lambda head: head.startswith(magic)
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
 
 
 def _is_lha(head: bytes) -> bool:
@@ -127,32 +129,26 @@ def _is_lha(head: bytes) -> bool:
     )
 
 
-def _detect_other(head: bytes) -> ArchiveFormat | None:
-    """Formats only libarchive reads."""
-    if head.startswith(b"MSCF\x00\x00\x00\x00"):
-        return ArchiveFormat.CAB
-    if head[:6] in (b"070707", b"070701", b"070702"):
-        return ArchiveFormat.CPIO
-    if head.startswith(b"xar!"):
-        return ArchiveFormat.XAR
-    if _is_lha(head):
-        return ArchiveFormat.LHA
-    if head.startswith(b"!<arch>\n"):
-        return ArchiveFormat.AR
-    if head.startswith(b"\x28\xb5\x2f\xfd"):
-        return ArchiveFormat.ZSTD
-    if head.startswith(b"\x04\x22\x4d\x18"):
-        return ArchiveFormat.LZ4
-    if head.startswith(b"LZIP"):
-        return ArchiveFormat.LZIP
-    if head.startswith(b"\x1f\x9d"):
-        return ArchiveFormat.COMPRESS
-    descriptor = head[_ISO_DESCRIPTOR : _ISO_DESCRIPTOR + 5]
-    if descriptor == b"CD001":
-        return ArchiveFormat.ISO9660
-    if descriptor in (b"BEA01", b"NSR02", b"NSR03"):
-        return ArchiveFormat.UDF
-    return None
+# Tried in this order (some signatures can overlap: "\x1f\x9d-lh5-" is LHA).
+# From CAB on, only libarchive reads the format.
+_SIGNATURES: tuple[tuple[Callable[[bytes], bool], ArchiveFormat], ...] = (
+    (_starts_with(b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08"), ArchiveFormat.ZIP),
+    (_starts_with(b"7z\xbc\xaf\x27\x1c"), ArchiveFormat.SEVENZIP),
+    (_starts_with(b"Rar!\x1a\x07"), ArchiveFormat.RAR),
+    (_starts_with(b"\x1f\x8b"), ArchiveFormat.GZIP),
+    (_starts_with(b"BZh"), ArchiveFormat.BZIP2),
+    (_starts_with(b"\xfd7zXZ\x00"), ArchiveFormat.XZ),
+    (_is_tar, ArchiveFormat.TAR),
+    (_starts_with(b"MSCF\x00\x00\x00\x00"), ArchiveFormat.CAB),
+    (_starts_with(b"070707", b"070701", b"070702"), ArchiveFormat.CPIO),
+    (_starts_with(b"xar!"), ArchiveFormat.XAR),
+    (_is_lha, ArchiveFormat.LHA),
+    (_starts_with(b"!<arch>\n"), ArchiveFormat.AR),
+    (_starts_with(b"\x28\xb5\x2f\xfd"), ArchiveFormat.ZSTD),
+    (_starts_with(b"\x04\x22\x4d\x18"), ArchiveFormat.LZ4),
+    (_starts_with(b"LZIP"), ArchiveFormat.LZIP),
+    (_starts_with(b"\x1f\x9d"), ArchiveFormat.COMPRESS),
+)
 
 
 @dataclass(frozen=True, slots=True)
