@@ -26,11 +26,12 @@ import io
 import os
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import MappingProxyType
 
 from prometheus_client import CollectorRegistry
 
@@ -48,6 +49,8 @@ from aduana.state import MemoryCounterStore
 from .messages import Mix, recipient_for
 
 STAGES = ("mail_from", "spool", "inspect", "text", "activity", "decide")
+# Messages replayed per mix: every variant the mix builds (4k, 1m) or a few (10m).
+SET_SIZES: Mapping[str, int] = MappingProxyType({"4k": 32, "1m": 8, "10m": 3})
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED_CONFIG = REPO / "config" / "aduana.yaml"
 
@@ -178,6 +181,13 @@ def corpus_submissions() -> list[Submission]:
 
     recipient = "director.prueba@sre.gob.mx"
     return [Submission("remitente@ejemplo.gob.mx", (recipient,), c.build()) for c in CASES]
+
+
+def mix_set(name: str) -> list[Submission]:
+    """The replayed set of one mix: ``SET_SIZES[name]`` of its messages."""
+    from .messages import build_mix
+
+    return mix_submissions(build_mix(name), SET_SIZES[name])
 
 
 def mix_submissions(mix: Mix, count: int) -> list[Submission]:

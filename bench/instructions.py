@@ -33,8 +33,9 @@ import sys
 import tempfile
 import time
 
+from .engine_micro import SET_SIZES
+
 _TOTAL = re.compile(rb"summary:\s+(\d+)")
-_MESSAGES = {"4k": 32, "1m": 8, "10m": 3}
 
 
 def _instrument() -> None:
@@ -49,11 +50,10 @@ def process_rounds(path: str, set_name: str, rounds: int) -> None:
 
     from aduana.observability.metrics import Metrics
 
-    from .engine_micro import engine_runtime, mix_submissions, replay
-    from .messages import build_mix
+    from .engine_micro import engine_runtime, mix_set, replay
     from .session_replay import feed, session_services
 
-    submissions = mix_submissions(build_mix(set_name), _MESSAGES[set_name])
+    submissions = mix_set(set_name)
     if path == "session":
         with session_services() as services:
             for number, submission in enumerate(submissions):
@@ -113,7 +113,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, float] = {}
     for name in args.sets.split(","):
-        results[name] = count(args.path, name, args.rounds) / (args.rounds * _MESSAGES[name])
+        results[name] = count(args.path, name, args.rounds) / (args.rounds * SET_SIZES[name])
     if args.json:
         print(json.dumps({"path": args.path, "instructions_per_message": results}))
         return

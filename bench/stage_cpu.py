@@ -19,15 +19,17 @@ import argparse
 import json
 import statistics
 import time
+from collections.abc import Callable
+from functools import partial
 
 from prometheus_client import CollectorRegistry
 
 import aduana
+from aduana.commands.explain import Submission
 from aduana.observability.metrics import Metrics
 
 from . import engine_micro
-from .engine_micro import STAGES, corpus_submissions, engine_runtime, mix_submissions, replay
-from .messages import build_mix
+from .engine_micro import SET_SIZES, STAGES, corpus_submissions, engine_runtime, mix_set, replay
 
 
 def main() -> None:
@@ -38,10 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     runtime = engine_runtime()
     metrics = Metrics.create(CollectorRegistry())
-    sets = {
-        "4k": lambda: mix_submissions(build_mix("4k"), 32),
-        "1m": lambda: mix_submissions(build_mix("1m"), 8),
-        "10m": lambda: mix_submissions(build_mix("10m"), 3),
+    sets: dict[str, Callable[[], list[Submission]]] = {
+        **{name: partial(mix_set, name) for name in SET_SIZES},
         "corpus": corpus_submissions,
     }
     engine_micro.time.perf_counter = time.process_time  # type: ignore[attr-defined]
